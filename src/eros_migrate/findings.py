@@ -24,4 +24,5 @@ class Finding:
         return {key: data[key] for key in ("rule", "severity", "file", "line", "column", "message")}
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.severity} [{self.rule}] {self.message}"
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.severity} [{self.rule}] {self.message}"
