@@ -22,7 +22,7 @@ from google.cloud import bigquery
 
 from eros_migrate import __version__
 from eros_migrate.config import TargetConfig
-from eros_migrate.errors import TargetError
+from eros_migrate.errors import TargetError, TargetNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ class Connection:
                 "check `credentials` in the target",
             )
         if isinstance(error, gexc.NotFound):
-            return TargetError(
+            return TargetNotFoundError(
                 f"not found on {where}: {message}",
                 hint="check the project and dataset of the target",
             )

@@ -98,6 +98,10 @@ class TargetError(MigrateError):
     """The target failed or refused: unreachable, permission, a failed statement."""
 
 
+class TargetNotFoundError(TargetError):
+    """The target's project, dataset or a table in it does not exist."""
+
+
 class LockHeldError(TargetError):
     """Another run holds the lock on the target."""
 
