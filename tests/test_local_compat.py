@@ -6,6 +6,7 @@ a dataset of its own.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Iterator
 from typing import Any
@@ -175,3 +176,183 @@ def test_error_in_a_script_fails_the_job(client: bigquery.Client, ds: str) -> No
 
     assert raised.value.code in (400, 404)
     assert one(client, f"SELECT COUNT(*) AS n FROM {ds}.t") == {"n": 1}
+
+
+def test_error_variables_in_an_exception_handler(client: bigquery.Client, ds: str) -> None:
+    run(client, f"CREATE TABLE {ds}.log (what STRING, message STRING)")
+    run(
+        client,
+        f"""CREATE PROCEDURE {ds}.guarded()
+        BEGIN
+          BEGIN
+            INSERT INTO {ds}.missing VALUES (1);
+          EXCEPTION WHEN ERROR THEN
+            INSERT INTO {ds}.log VALUES (@@error.statement_text, @@error.message);
+          END;
+        END""",
+    )
+
+    run(client, f"CALL {ds}.guarded()")
+    row = one(client, f"SELECT what, message FROM {ds}.log")
+    raised = one(
+        client,
+        """BEGIN
+          DECLARE step INT64 DEFAULT 0;
+          SET step = 1;
+          RAISE USING MESSAGE = 'bad step';
+        EXCEPTION WHEN ERROR THEN
+          SELECT @@error.message AS message, @@error.statement_text AS statement;
+        END""",
+    )
+
+    assert row["what"] == f"INSERT INTO {ds}.missing VALUES (1)"
+    assert "missing" in row["message"]
+    assert raised == {"message": "bad step", "statement": "RAISE USING MESSAGE = 'bad step'"}
+
+
+def test_row_count_after_dml(client: bigquery.Client, ds: str) -> None:
+    run(client, f"CREATE TABLE {ds}.t (id INT64, v STRING)")
+
+    row = one(
+        client,
+        f"""BEGIN
+          DECLARE inserted, updated, merged, deleted INT64;
+          INSERT INTO {ds}.t VALUES (1, 'a'), (2, 'b'), (3, 'c');
+          SET inserted = @@row_count;
+          UPDATE {ds}.t SET v = 'z' WHERE id >= 2;
+          SET updated = @@row_count;
+          MERGE {ds}.t AS t USING (SELECT 9 AS id UNION ALL SELECT 1) AS s ON t.id = s.id
+            WHEN MATCHED THEN UPDATE SET v = 'm'
+            WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, 'n');
+          SET merged = @@row_count;
+          -- a comment before the statement
+          DELETE FROM {ds}.t WHERE TRUE;
+          SET deleted = @@row_count;
+          SELECT 1;
+          SELECT inserted, updated, merged, deleted, @@row_count AS after_select;
+        END""",
+    )
+
+    assert row == {"inserted": 3, "updated": 2, "merged": 2, "deleted": 4, "after_select": None}
+
+
+def test_unenforced_keys_are_accepted_and_not_enforced(client: bigquery.Client, ds: str) -> None:
+    run(client, f"CREATE TABLE {ds}.parent (id INT64, name STRING, PRIMARY KEY (id) NOT ENFORCED)")
+    run(client, f"CREATE TABLE {ds}.solo (id INT64 PRIMARY KEY NOT ENFORCED)")
+    run(
+        client,
+        f"""CREATE TABLE {ds}.child (
+          id INT64,
+          parent_id INT64 REFERENCES {ds}.parent(id) NOT ENFORCED,
+          PRIMARY KEY (id) NOT ENFORCED,
+          CONSTRAINT fk_parent FOREIGN KEY (parent_id) REFERENCES {ds}.parent(id) NOT ENFORCED
+        )""",
+    )
+
+    run(client, f"INSERT INTO {ds}.parent VALUES (1, 'a'), (1, 'b')")
+    run(client, f"INSERT INTO {ds}.child VALUES (1, 42)")
+
+    assert one(client, f"SELECT COUNT(*) AS n FROM {ds}.parent") == {"n": 2}
+
+
+def test_language_sql_on_a_sql_udf(client: bigquery.Client, ds: str) -> None:
+    run(client, f"CREATE FUNCTION {ds}.inc(x INT64) RETURNS INT64 LANGUAGE SQL AS (x + 1)")
+
+    temp = one(
+        client, "CREATE TEMP FUNCTION dec(x INT64) LANGUAGE sql AS (x - 1); SELECT dec(1) AS v"
+    )
+
+    assert one(client, f"SELECT {ds}.inc(1) AS v") == {"v": 2}
+    assert temp == {"v": 0}
+
+
+def test_offset_is_zero_based_for_any_index(client: bigquery.Client) -> None:
+    row = one(
+        client,
+        """SELECT
+          [10, 20, 30][OFFSET(1)] AS literal,
+          [10, 20, 30][OFFSET(i)] AS computed,
+          [10, 20, 30][SAFE_OFFSET(i + 1)] AS safe,
+          [10, 20, 30][SAFE_OFFSET(i + 5)] AS beyond,
+          [10, 20, 30][ORDINAL(i)] AS ordinal
+        FROM (SELECT 1 AS i)""",
+    )
+    scripted = one(client, "DECLARE i INT64 DEFAULT 2; SELECT ['a', 'b', 'c'][OFFSET(i)] AS v;")
+
+    assert row == {"literal": 20, "computed": 20, "safe": 30, "beyond": None, "ordinal": 10}
+    assert scripted == {"v": "c"}
+
+
+def test_approx_quantiles_offset_is_zero_based(client: bigquery.Client) -> None:
+    row = one(
+        client,
+        """SELECT
+          APPROX_QUANTILES(x, 100)[OFFSET(50)] AS median,
+          APPROX_QUANTILES(x, 4)[OFFSET(0)] AS minimum,
+          APPROX_QUANTILES(x, 4)[OFFSET(4)] AS maximum,
+          APPROX_QUANTILES(x, 4)[ORDINAL(2)] AS first_quartile
+        FROM UNNEST(GENERATE_ARRAY(1, 101)) AS x""",
+    )
+
+    assert row == {"median": 51, "minimum": 1, "maximum": 101, "first_quartile": 26}
+
+
+def test_builtins_behave_as_in_bigquery(client: bigquery.Client) -> None:
+    row = one(
+        client,
+        r"""SELECT
+          DATE(TIMESTAMP '2024-01-01 05:00:00+00', 'America/Los_Angeles') AS la_date,
+          CURRENT_DATE('America/Los_Angeles') IS NOT NULL AS has_today,
+          SAFE_DIVIDE(1, 0) AS safe,
+          TO_HEX(SHA256('abc')) AS sha,
+          TO_HEX(MD5('abc')) AS md5,
+          REGEXP_REPLACE('a😀b★c', r'\p{So}', '') AS no_symbols,
+          LENGTH(GENERATE_UUID()) AS uuid_length,
+          FORMAT_DATE('%Y-%m-%d %A', DATE '2024-03-05') AS formatted""",
+    )
+
+    assert row == {
+        "la_date": datetime.date(2023, 12, 31),
+        "has_today": True,
+        "safe": None,
+        "sha": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        "md5": "900150983cd24fb0d6963f7d28e17f72",
+        "no_symbols": "abc",
+        "uuid_length": 36,
+        "formatted": "2024-03-05 Tuesday",
+    }
+
+
+def test_procedures_with_temp_tables_dml_and_transactions(client: bigquery.Client, ds: str) -> None:
+    run(client, f"CREATE TABLE {ds}.t (id INT64, v STRING)")
+    run(
+        client,
+        f"""CREATE PROCEDURE {ds}.load()
+        BEGIN
+          CREATE TEMP TABLE staged AS SELECT 1 AS id, 'new' AS v;
+          INSERT INTO {ds}.t SELECT id, v FROM staged;
+          UPDATE {ds}.t SET v = 'updated' WHERE id = 1;
+          DELETE FROM {ds}.t WHERE id = 99;
+          DROP TABLE staged;
+        END""",
+    )
+
+    run(client, f"CALL {ds}.load()")
+    run(client, f"CALL {ds}.load()")
+    run(client, f"BEGIN TRANSACTION; INSERT INTO {ds}.t VALUES (5, 'kept'); COMMIT TRANSACTION;")
+    run(client, f"BEGIN TRANSACTION; INSERT INTO {ds}.t VALUES (6, 'gone'); ROLLBACK TRANSACTION;")
+
+    rows = run(client, f"SELECT id, v FROM {ds}.t ORDER BY id")
+    assert rows == [
+        {"id": 1, "v": "updated"},
+        {"id": 1, "v": "updated"},
+        {"id": 5, "v": "kept"},
+    ]
+
+
+def test_drop_schema_cascade(client: bigquery.Client, ds: str) -> None:
+    run(client, f"CREATE TABLE {ds}.t (a INT64)")
+
+    run(client, f"DROP SCHEMA {ds} CASCADE")
+
+    assert ds not in {d.dataset_id for d in client.list_datasets()}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -231,6 +232,288 @@ def fail_script_jobs_cleanly() -> None:
     _patch(job_routes, "execute_query_job", execute_query_job)
 
 
+def _statement_text(stmt: Any) -> str | None:
+    """The text of a simple script statement, rebuilt from its parsed form."""
+    from bqemulator.scripting import ast
+
+    if isinstance(stmt, ast.SqlStmt):
+        return str(stmt.sql)
+    if isinstance(stmt, ast.SetStmt):
+        targets = stmt.targets[0] if len(stmt.targets) == 1 else f"({', '.join(stmt.targets)})"
+        return f"SET {targets} = {stmt.source_expr}"
+    if isinstance(stmt, ast.DeclareStmt):
+        default = f" DEFAULT {stmt.default_expr}" if stmt.default_expr is not None else ""
+        return f"DECLARE {', '.join(stmt.names)} {stmt.type_name}{default}"
+    if isinstance(stmt, ast.RaiseStmt):
+        if stmt.message_expr is None:
+            return "RAISE"
+        return f"RAISE USING MESSAGE = {stmt.message_expr}"
+    if isinstance(stmt, ast.CallStmt):
+        return f"CALL {stmt.routine_ref}({', '.join(stmt.arg_exprs)})"
+    if isinstance(stmt, ast.ReturnStmt):
+        return "RETURN"
+    if isinstance(stmt, ast.IfStmt):
+        return f"IF {stmt.branches[0][0]} THEN"
+    if isinstance(stmt, ast.WhileStmt):
+        return f"WHILE {stmt.condition_expr} DO"
+    if isinstance(stmt, ast.ForStmt):
+        return f"FOR {stmt.loop_var} IN {stmt.source_sql} DO"
+    return None
+
+
+# System variables, spelled as the script variables that hold them inside the interpreter.
+_ERROR_MESSAGE = "__error_message__"
+_ERROR_STATEMENT = "__eros_error_statement_text__"
+_ROW_COUNT = "__eros_row_count__"
+_SYSTEM_VARIABLES = re.compile(
+    r"@@(error\.message|error\.statement_text|row_count)\b", flags=re.IGNORECASE
+)
+_SYSTEM_VARIABLE_NAMES = {
+    "error.message": _ERROR_MESSAGE,
+    "error.statement_text": _ERROR_STATEMENT,
+    "row_count": _ROW_COUNT,
+}
+# The attribute that carries the failing statement's text on an exception.
+_STATEMENT_ATTR = "eros_statement_text"
+_DML_START = re.compile(r"^(?:\s|--[^\n]*\n|/\*.*?\*/)*(INSERT|UPDATE|DELETE|MERGE)\b", re.I | re.S)
+
+
+def read_system_variables() -> None:
+    """Let script expressions read ``@@error.message``, ``@@error.statement_text``, ``@@row_count``.
+
+    BigQuery: scripts read these system variables like any variable. The engine: passed the
+    ``@@`` names on to DuckDB, a syntax error. Each is now read from the script variable in
+    which the interpreter keeps it.
+    """
+    from bqemulator.scripting.interpreter import ScriptInterpreter
+
+    original = ScriptInterpreter._run_query
+
+    @functools.wraps(original)
+    async def _run_query(self: ScriptInterpreter, bq_sql: str) -> Any:
+        if "@@" in bq_sql:
+            bq_sql = _SYSTEM_VARIABLES.sub(
+                lambda match: _SYSTEM_VARIABLE_NAMES[match.group(1).lower()], bq_sql
+            )
+        result = await original(self, bq_sql)
+        self.eros_last_result = result  # type: ignore[attr-defined]
+        return result
+
+    _patch(ScriptInterpreter, "_run_query", _run_query)
+
+
+def expose_failing_statement() -> None:
+    """Set ``@@error.message`` and ``@@error.statement_text`` in an exception handler.
+
+    BigQuery: inside ``EXCEPTION WHEN ERROR THEN``, ``@@error.message`` is the error's message
+    and ``@@error.statement_text`` the text of the statement that failed. The engine: kept only
+    the message. The innermost statement that fails now stamps its text on the error, and the
+    handler receives both.
+    """
+    from bqemulator.domain.errors import DomainError
+    from bqemulator.scripting.exceptions import ScriptRaise
+    from bqemulator.scripting.interpreter import ScriptInterpreter
+
+    original_exec = ScriptInterpreter._exec_statement
+
+    @functools.wraps(original_exec)
+    async def _exec_statement(self: ScriptInterpreter, stmt: Any) -> None:
+        try:
+            await original_exec(self, stmt)
+        except (ScriptRaise, DomainError) as exc:
+            if getattr(exc, _STATEMENT_ATTR, None) is None:
+                setattr(exc, _STATEMENT_ATTR, _statement_text(stmt))
+            raise
+
+    async def _exec_begin(self: ScriptInterpreter, stmt: Any) -> None:
+        try:
+            await self._run_block(stmt.body, frame_kind="block")
+        except (ScriptRaise, DomainError) as exc:
+            if stmt.exception_handler is None:
+                raise
+
+            # A handled error keeps the DML of an open transaction, as in BigQuery.
+            await self._drop_txn_snapshots()
+            self._frames.push(kind="block")
+            try:
+                self._frames.declare(_ERROR_MESSAGE, "STRING", exc.message)
+                self._frames.declare(
+                    _ERROR_STATEMENT, "STRING", getattr(exc, _STATEMENT_ATTR, None)
+                )
+                for handler_stmt in stmt.exception_handler:
+                    await self._exec_statement(handler_stmt)
+            finally:
+                self._frames.pop()
+
+    _patch(ScriptInterpreter, "_exec_statement", _exec_statement)
+    _patch(ScriptInterpreter, "_exec_begin", _exec_begin)
+
+
+def count_dml_rows() -> None:
+    """Keep ``@@row_count`` as the number of rows the previous DML statement changed.
+
+    BigQuery: after INSERT, UPDATE, DELETE or MERGE in a script, ``@@row_count`` is the number
+    of rows inserted, updated or deleted; after another statement it is NULL. The engine: had no
+    such variable.
+    """
+    from bqemulator.scripting.interpreter import ScriptInterpreter
+
+    original_init = ScriptInterpreter.__init__
+    original_exec = ScriptInterpreter._exec_sql
+
+    @functools.wraps(original_init)
+    def __init__(self: ScriptInterpreter, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self._frames.declare(_ROW_COUNT, "INT64", None)
+
+    @functools.wraps(original_exec)
+    async def _exec_sql(self: ScriptInterpreter, sql: str) -> None:
+        self.eros_last_result = None  # type: ignore[attr-defined]
+        await original_exec(self, sql)
+
+        count = None
+        result = self.eros_last_result  # type: ignore[attr-defined]
+        if _DML_START.match(sql) and result is not None and result.shape == (1, 1):
+            count = result.column(0)[0].as_py()
+        self._frames.set(_ROW_COUNT, count)
+
+    _patch(ScriptInterpreter, "__init__", __init__)
+    _patch(ScriptInterpreter, "_exec_sql", _exec_sql)
+
+
+def _rewrite_before_translation(rewrite: Callable[[str], str]) -> None:
+    """Run ``rewrite`` on every BigQuery statement before the engine translates it."""
+    from bqemulator.sql.translator import SQLTranslator
+
+    original = SQLTranslator.translate
+
+    @functools.wraps(original)
+    def translate(self: SQLTranslator, bq_sql: str, **kwargs: Any) -> Any:
+        return original(self, rewrite(bq_sql), **kwargs)
+
+    _patch(SQLTranslator, "translate", translate)
+
+
+_UNENFORCED_CONSTRAINT = re.compile(
+    r"""
+    ,\s*(?:CONSTRAINT\s+`?\w+`?\s+)?PRIMARY\s+KEY\s*\([^)]*\)\s*NOT\s+ENFORCED
+    | ,\s*(?:CONSTRAINT\s+`?\w+`?\s+)?FOREIGN\s+KEY\s*\([^)]*\)\s*REFERENCES\s+[^(]+\([^)]*\)
+      \s*NOT\s+ENFORCED
+    | \s+PRIMARY\s+KEY\s+NOT\s+ENFORCED
+    | \s+REFERENCES\s+[^(,]+\([^)]*\)\s*NOT\s+ENFORCED
+    """,
+    flags=re.IGNORECASE | re.VERBOSE,
+)
+
+
+def ignore_unenforced_constraints() -> None:
+    """Accept ``PRIMARY KEY ... NOT ENFORCED`` and ``FOREIGN KEY ... NOT ENFORCED``.
+
+    BigQuery: a table may declare unenforced primary and foreign keys, as table constraints or on
+    a column; they are metadata for the optimizer and never checked. The engine: passed them to
+    DuckDB, a syntax error. They are dropped before translation (DuckDB would enforce a key
+    BigQuery does not).
+    """
+
+    def strip(bq_sql: str) -> str:
+        if "ENFORCED" not in bq_sql.upper():
+            return bq_sql
+        return _UNENFORCED_CONSTRAINT.sub("", bq_sql)
+
+    _rewrite_before_translation(strip)
+
+
+def ignore_language_sql() -> None:
+    """Accept ``LANGUAGE SQL`` on a SQL UDF.
+
+    BigQuery: ``CREATE FUNCTION f(x INT64) RETURNS INT64 LANGUAGE SQL AS (x + 1)`` is a SQL UDF,
+    as without the clause. The engine: read LANGUAGE as the start of a JavaScript body and
+    failed with "Expected string literal". The two words are dropped from the statement.
+    """
+    from bqemulator.scripting.parser import Parser
+
+    original = Parser.__init__
+
+    @functools.wraps(original)
+    def __init__(self: Parser, source: str) -> None:
+        original(self, source)
+
+        tokens = self._cursor._tokens
+        kept = []
+        index = 0
+        while index < len(tokens):
+            window = [_word(token) for token in tokens[index : index + 3]]
+            if window == ["LANGUAGE", "SQL", "AS"]:
+                index += 2
+                continue
+            kept.append(tokens[index])
+            index += 1
+        self._cursor._tokens = kept
+
+    _patch(Parser, "__init__", __init__)
+
+
+# `[OFFSET(` or `[SAFE_OFFSET(` followed by anything but an integer literal and `)`.
+_COMPUTED_OFFSET = re.compile(r"\[\s*(?:SAFE_)?OFFSET\s*\(\s*(?!\d+\s*\))", flags=re.IGNORECASE)
+
+
+def zero_based_computed_offsets() -> None:
+    """Read ``arr[OFFSET(i)]`` as the element at 0-based position ``i`` for any expression ``i``.
+
+    BigQuery: ``OFFSET`` and ``SAFE_OFFSET`` count from 0, ``ORDINAL`` from 1, whatever the
+    index expression. The engine (through sqlglot) converted only integer literals to DuckDB's
+    1-based indexing, so ``arr[OFFSET(i)]`` returned the element before the right one. Such an
+    access is rewritten to the ``ORDINAL(i + 1)`` form, which needs no conversion.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    def to_ordinal(bq_sql: str) -> str:
+        if not _COMPUTED_OFFSET.search(bq_sql):
+            return bq_sql
+        try:
+            trees = sqlglot.parse(bq_sql, read="bigquery")
+        except sqlglot.errors.ParseError:
+            return bq_sql
+
+        for tree in trees:
+            for bracket in tree.find_all(exp.Bracket) if tree is not None else ():
+                index = bracket.expressions
+                if bracket.args.get("offset") != 0 or len(index) != 1 or index[0].is_int:
+                    continue
+                bracket.set(
+                    "expressions",
+                    [exp.Add(this=exp.paren(index[0]), expression=exp.Literal.number(1))],
+                )
+                bracket.set("offset", 1)
+        return ";\n".join(tree.sql(dialect="bigquery") for tree in trees if tree is not None)
+
+    _rewrite_before_translation(to_ordinal)
+
+
+def keep_quantile_index() -> None:
+    """Index ``APPROX_QUANTILES(x, n)[OFFSET(k)]`` from 0.
+
+    BigQuery: ``APPROX_QUANTILES(x, 100)[OFFSET(50)]`` is the median and ``[OFFSET(0)]`` the
+    minimum. The engine: after replacing DuckDB's ``approx_quantile`` by ``quantile_disc`` it
+    regenerated the SQL with the index shifted once more, so every such access returned the
+    next quantile (and the last one NULL). The replacement now keeps the type the parser saw, so
+    the index is converted back exactly as it was converted in.
+    """
+    from bqemulator.sql.rules.datetime_semantics import ApproxQuantilesDiscreteRule
+
+    original = ApproxQuantilesDiscreteRule.rewrite
+
+    @functools.wraps(original)
+    def rewrite(self: ApproxQuantilesDiscreteRule, node: Any) -> Any:
+        replacement = original(self, node)
+        if replacement is not node and node.type is not None:
+            replacement.type = node.type
+        return replacement
+
+    _patch(ApproxQuantilesDiscreteRule, "rewrite", rewrite)
+
+
 FIXES: tuple[Callable[[], None], ...] = (
     skip_spatial_extension,
     balance_procedure_body,
@@ -238,6 +521,13 @@ FIXES: tuple[Callable[[], None], ...] = (
     resolve_project_qualified_calls,
     hydrate_routines_in_dependency_order,
     fail_script_jobs_cleanly,
+    read_system_variables,
+    expose_failing_statement,
+    count_dml_rows,
+    ignore_unenforced_constraints,
+    ignore_language_sql,
+    zero_based_computed_offsets,
+    keep_quantile_index,
 )
 
 
