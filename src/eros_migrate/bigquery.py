@@ -235,9 +235,11 @@ def _is_auth_error(error: BaseException) -> bool:
 
 
 def _error_message(error: BaseException) -> str:
-    message = getattr(error, "message", None) or str(error)
-    # The client appends the job location and id on separate lines; keep the first line.
-    return str(message).strip().splitlines()[0]
+    message = str(getattr(error, "message", None) or error).strip()
+    # The client appends the job location and id on separate lines, and repeats the message
+    # after "; reason: ..."; the first part alone is what BigQuery said.
+    first = message.splitlines()[0] if message else type(error).__name__
+    return first.split("; reason: ")[0]
 
 
 @contextmanager
