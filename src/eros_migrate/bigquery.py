@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
@@ -37,6 +38,8 @@ RETRYABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
     gexc.ServiceUnavailable,
     gexc.GatewayTimeout,
     ConnectionError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
 )
 MAX_ATTEMPTS = 5
 BASE_DELAY_S = 0.5
