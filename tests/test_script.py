@@ -422,14 +422,14 @@ ERROR_CASES = {
     "BEGIN without END": ("SELECT 1;\nBEGIN\n  SELECT 1;\n", 2, 1, "BEGIN block is never closed"),
     "IF without END IF": ("IF x THEN\n  SELECT 1;\n", 1, 1, "IF is never closed by END IF"),
     "IF closed by END": ("IF x THEN SELECT 1; END;", 1, 1, "END IF"),
-    "IF without THEN": ("IF x SELECT 1; END IF;", 1, 1, "expected THEN"),
+    "IF without THEN": ("IF x SELECT 1; END IF;", 1, 1, "missing THEN"),
     "CASE in procedure without END CASE": (
         "CREATE PROCEDURE d.p()\nBEGIN\n  CASE WHEN x THEN SELECT 1;\n  END;\nEND;",
         3,
         3,
         "CASE is never closed by END CASE",
     ),
-    "WHILE without DO": ("WHILE x < 1 SET x = 1; END WHILE;", 1, 1, "expected DO"),
+    "WHILE without DO": ("WHILE x < 1 SET x = 1; END WHILE;", 1, 1, "missing DO"),
     "LOOP closed by END": ("LOOP SELECT 1; END;", 1, 1, "END LOOP"),
     "REPEAT without UNTIL": ("REPEAT SELECT 1; END REPEAT;", 1, 1, "UNTIL"),
     "BEGIN closed by END IF": (
@@ -732,3 +732,72 @@ def test_splitting_is_fast() -> None:
 
     assert len(statements) == 100
     assert elapsed < 1.0
+
+
+def test_begin_forms() -> None:
+    text = (
+        "BEGIN END;\nBEGIN\n  BEGIN TRANSACTION;\n  COMMIT;\nEND;\nBEGIN;\nlbl: BEGIN END lbl;\n"
+        "BEGIN"
+    )
+    statements = split_statements(text)
+
+    assert [(s.kind, s.line, s.label) for s in statements] == [
+        ("block", 1, None),
+        ("block", 2, None),
+        ("transaction", 6, None),
+        ("block", 7, "lbl"),
+        ("transaction", 8, None),
+    ]
+    assert [s.kind for s in statements[1].body] == ["transaction", "transaction"]
+
+
+def test_columns_count_characters() -> None:
+    (statement,) = split_statements("SELECT 'été', `naïve`; SELECT 1")[1:]
+
+    assert (statement.line, statement.column) == (1, 24)
+
+
+def test_statement_keeps_its_original_constructor() -> None:
+    statement = Statement("sql", "SELECT 1", 1, 1, 1)
+
+    assert (statement.expression, statement.parts, statement.body, statement.name) == (
+        None,
+        [],
+        [],
+        None,
+    )
+
+
+MORE_ERROR_CASES = {
+    "ELSIF": ("IF a THEN SELECT 1;\nELSIF b THEN SELECT 2; END IF;", 2, 1, "ELSEIF"),
+    "ELSE IF written as two words": (
+        "IF a THEN SELECT 1; ELSE IF b THEN SELECT 2; END IF;",
+        1,
+        1,
+        "ELSEIF as one word",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "text, line, column, words", MORE_ERROR_CASES.values(), ids=MORE_ERROR_CASES.keys()
+)
+def test_error_hints(text: str, line: int, column: int, words: str) -> None:
+    with pytest.raises(ScriptSyntaxError) as caught:
+        split_statements(text)
+
+    assert (caught.value.line, caught.value.column) == (line, column)
+    assert words in str(caught.value)
+
+
+def test_execute_immediate_with_escapes_points_at_the_string() -> None:
+    parsed = parse_script("SELECT 1;\nEXECUTE IMMEDIATE 'SELEC \\'x\\'';")
+
+    assert [(f.rule, f.line, f.column) for f in parsed.findings] == [("parse-error", 2, 19)]
+
+
+def test_call_without_parentheses() -> None:
+    parsed = parse_script("CALL d.p;")
+
+    assert [(f.rule, f.column) for f in parsed.findings] == [("parse-error", 6)]
+    assert "CALL name(arguments)" in parsed.findings[0].message

@@ -43,7 +43,7 @@ class Fragment:
     - as an expression: `condition` (IF, ELSEIF, WHILE, UNTIL, ASSERT, searched CASE WHEN),
       `operand` (simple CASE), `value` (SET, simple CASE WHEN), `default` (DECLARE), `message`
       (RAISE), `description` (ASSERT), `call` (CALL, as `name(args)`), `sql` (EXECUTE IMMEDIATE's
-      string or expression);
+      string or expression; for a string literal, `expression` is the statement inside it);
     - as a data type: `type` (DECLARE), `parameter` (procedure parameter, `name` is the
       parameter's name and `mode` its IN/OUT/INOUT);
     - as a statement: `query` (FOR ... IN);
@@ -263,8 +263,11 @@ class _Splitter:
     def _describe(self, token: _Token | None) -> str:
         if token is None:
             return "the end of the file"
+        return f"{self.text[token.start : token.end]!r} at {self._at(token)}"
+
+    def _at(self, token: _Token) -> str:
         line, column = self.lines.where(token.start)
-        return f"{self.text[token.start : token.end]!r} at line {line}, column {column}"
+        return f"line {line}, column {column}"
 
     def _error(
         self, message: str, token: _Token | None, hint: str | None = None
@@ -279,7 +282,7 @@ class _Splitter:
             raise self._error(
                 f"{what}: expected {word}, found {self._describe(token)}",
                 token,
-                hint=f"see the {what} that starts at {self._describe(opener)}",
+                hint=f"the {what} starts at {self._at(opener)}",
             )
         self.pos += 1
         assert token is not None
@@ -294,18 +297,36 @@ class _Splitter:
             hint=f"add {closer}; where the {what} ends, or remove the stray keyword",
         )
 
-    def _statement_at(self, kind: str, first: _Token, last_end: int, **fields: object) -> Statement:
+    def _statement_at(
+        self,
+        kind: str,
+        first: _Token,
+        last_end: int,
+        *,
+        body: list[Statement] | None = None,
+        branches: list[Branch] | None = None,
+        handler: list[Statement] | None = None,
+        fragments: list[Fragment] | None = None,
+        name: str | None = None,
+        label: str | None = None,
+        names: list[str] | None = None,
+    ) -> Statement:
+        """The statement from `first` to `last_end`, the offset just after its last character."""
         line, column = self.lines.where(first.start)
-        statement = Statement(
+        return Statement(
             kind=kind,
             text=self.text[first.start : last_end],
             line=line,
             column=column,
             end_line=self.lines.line(max(last_end - 1, first.start)),
+            body=body or [],
+            branches=branches or [],
+            handler=handler or [],
+            fragments=fragments or [],
+            name=name,
+            label=label,
+            names=names or [],
         )
-        for key, value in fields.items():
-            setattr(statement, key, value)
-        return statement
 
     def _fragment(
         self,
@@ -327,7 +348,7 @@ class _Splitter:
             role, self.text[start:end], line, column, name=name, mode=mode, expected=expected
         )
 
-    def _scan_expression(self, stops: frozenset[str], opener: _Token, what: str) -> int:
+    def _scan_expression(self, stops: frozenset[str], opener: _Token, what: str, form: str) -> int:
         """Advance over an expression to the first stop word outside parentheses and CASE.
 
         Returns the index of the first token of the expression; `self.pos` ends on the stop word.
@@ -358,10 +379,9 @@ class _Splitter:
 
         expected = " or ".join(sorted(stops))
         raise self._error(
-            f"{what} at {self._describe(opener)}: expected {expected}, "
-            f"found {self._describe(self._peek())}",
+            f"{what} is missing {expected} (found {self._describe(self._peek())})",
             opener,
-            hint=f"complete the {what} with {expected}",
+            hint=f"write {form}",
         )
 
     def _scan_to_semicolon(self) -> int:
@@ -406,7 +426,7 @@ class _Splitter:
         token = self._peek()
         if token is not None:
             raise self._error(
-                f"{token.value} at {self._describe(token)} does not close anything",
+                f"{self._describe(token)} does not close anything",
                 token,
                 hint=f"remove it, or add the statement that {token.value} belongs to",
             )
@@ -455,6 +475,12 @@ class _Splitter:
             following = self._peek(1)
 
         keyword = self.tokens[self.pos].value if self.tokens[self.pos].kind == WORD else ""
+        if keyword == "ELSIF":
+            raise self._error(
+                "ELSIF is not BigQuery syntax",
+                self.tokens[self.pos],
+                hint="write ELSEIF",
+            )
         if keyword == "BEGIN":
             if label is None and (
                 following is None
@@ -557,21 +583,25 @@ class _Splitter:
         names: list[str] = []
 
         if keyword == "WHILE":
-            begin = self._scan_expression(frozenset({"DO"}), opener, "WHILE")
+            begin = self._scan_expression(
+                frozenset({"DO"}), opener, "WHILE", "WHILE <condition> DO ... END WHILE"
+            )
             fragments.append(self._fragment("condition", begin, self.pos))
             self.pos += 1
         elif keyword == "FOR":
             variable = self._peek()
             if variable is None or variable.kind not in (WORD, NAME, "ident"):
                 raise self._error(
-                    f"FOR at {self._describe(opener)}: expected a loop variable, "
-                    f"found {self._describe(variable)}",
+                    f"FOR is missing its loop variable (found {self._describe(variable)})",
                     variable,
+                    hint="write FOR name IN (query) DO ... END FOR",
                 )
             names.append(self.text[variable.start : variable.end])
             self.pos += 1
             self._expect_word("IN", opener, "FOR loop")
-            begin = self._scan_expression(frozenset({"DO"}), opener, "FOR ... IN")
+            begin = self._scan_expression(
+                frozenset({"DO"}), opener, "FOR", "FOR name IN (query) DO ... END FOR"
+            )
             fragments.append(self._query_fragment(begin, self.pos))
             self.pos += 1
 
@@ -581,7 +611,9 @@ class _Splitter:
             if not self._is(self._peek(), "UNTIL"):
                 raise self._unclosed(opener, what, "UNTIL <condition> END REPEAT", self._peek())
             self.pos += 1
-            begin = self._scan_expression(frozenset({"END"}), opener, "REPEAT ... UNTIL")
+            begin = self._scan_expression(
+                frozenset({"END"}), opener, "REPEAT", "REPEAT ... UNTIL <condition> END REPEAT"
+            )
             fragments.append(self._fragment("condition", begin, self.pos))
 
         self._end(opener, what, keyword)
@@ -623,7 +655,7 @@ class _Splitter:
     def _if(self, first: _Token) -> Statement:
         self.pos += 1
         then = frozenset({"THEN"})
-        begin = self._scan_expression(then, first, "IF")
+        begin = self._scan_expression(then, first, "IF", "IF <condition> THEN ... END IF")
         condition = self._fragment("condition", begin, self.pos)
         self.pos += 1
         body = self._statement_list()
@@ -633,7 +665,7 @@ class _Splitter:
             line, column = self.lines.where(token.start)
             self.pos += 1
             if token.value == "ELSEIF":
-                begin = self._scan_expression(then, token, "ELSEIF")
+                begin = self._scan_expression(then, token, "ELSEIF", "ELSEIF <condition> THEN")
                 branch_condition: Fragment | None = self._fragment("condition", begin, self.pos)
                 self.pos += 1
             else:
@@ -644,7 +676,15 @@ class _Splitter:
             if token.value == "ELSE":
                 break
 
-        last = self._end(first, "IF", "IF")
+        try:
+            last = self._end(first, "IF", "IF")
+        except ScriptSyntaxError as error:
+            if any(_is_else_if(branch) for branch in branches):
+                error.hint = (
+                    "BigQuery writes ELSEIF as one word; ELSE IF opens a nested IF that needs "
+                    "its own END IF"
+                )
+            raise
         fragments = [condition] + [b.condition for b in branches if b.condition is not None]
         return self._statement_at(
             "if", first, last.end, body=body, branches=branches, fragments=fragments
@@ -656,7 +696,7 @@ class _Splitter:
         then = frozenset({"THEN"})
         fragments: list[Fragment] = []
 
-        begin = self._scan_expression(when, first, "CASE")
+        begin = self._scan_expression(when, first, "CASE", "CASE [operand] WHEN ... END CASE")
         searched = begin == self.pos
         if not searched:
             fragments.append(self._fragment("operand", begin, self.pos))
@@ -668,7 +708,7 @@ class _Splitter:
             self.pos += 1
             condition: Fragment | None = None
             if token.value == "WHEN":
-                begin = self._scan_expression(then, token, "CASE ... WHEN")
+                begin = self._scan_expression(then, token, "WHEN", "WHEN <value> THEN")
                 condition = self._fragment("condition" if searched else "value", begin, self.pos)
                 fragments.append(condition)
                 self.pos += 1
@@ -708,8 +748,8 @@ class _Splitter:
         opening = self._peek()
         if opening is None or not self._is_punct(opening, "(") or name_first == self.pos:
             raise self._error(
-                f"CREATE PROCEDURE at {self._describe(first)}: expected the procedure's name "
-                f"and '(', found {self._describe(opening)}",
+                f"CREATE PROCEDURE is missing the procedure's name and '(' "
+                f"(found {self._describe(opening)})",
                 opening,
                 hint="write CREATE PROCEDURE dataset.name(parameters) BEGIN ... END",
             )
@@ -807,7 +847,6 @@ class _Splitter:
             return
 
         tokens = self.tokens
-        words = [t.value if t.kind == WORD else None for t in tokens[first:stop]]
         fragments = statement.fragments
 
         if kind == "declare":
@@ -848,13 +887,19 @@ class _Splitter:
         elif kind == "call":
             opening = self._find_punct(first + 1, stop, "(")
             statement.name = self._slice(first + 1, opening) or None
-            fragments.append(self._fragment("call", first + 1, stop))
+            if opening == stop:
+                fragments.append(
+                    self._fragment("unexpected", first + 1, stop, expected="CALL name(arguments)")
+                )
+            else:
+                fragments.append(self._fragment("call", first + 1, stop))
 
         elif kind == "raise":
             if first + 1 < stop:
                 if (
-                    words[1:3] == ["USING", "MESSAGE"]
-                    and first + 3 < stop
+                    first + 3 < stop
+                    and self._is(tokens[first + 1], "USING")
+                    and self._is(tokens[first + 2], "MESSAGE")
                     and self._is_punct(tokens[first + 3], "=")
                 ):
                     fragments.append(self._fragment("message", first + 4, stop))
@@ -878,7 +923,7 @@ class _Splitter:
 
         elif kind in ("return", "transaction"):
             rest = first + 1
-            if kind == "transaction" and rest < stop and words[1] == "TRANSACTION":
+            if kind == "transaction" and rest < stop and self._is(tokens[rest], "TRANSACTION"):
                 rest += 1
             if rest < stop:
                 fragments.append(self._fragment("unexpected", rest, stop, expected="';'"))
@@ -940,6 +985,16 @@ class _Splitter:
                 elif token.value in _CLOSING:
                     depth -= 1
         return stop
+
+
+def _is_else_if(branch: Branch) -> bool:
+    """ELSE followed by IF on the same line: most likely ELSEIF written as two words."""
+    return (
+        branch.kind == "else"
+        and bool(branch.body)
+        and branch.body[0].kind == "if"
+        and branch.body[0].line == branch.line
+    )
 
 
 def split_statements(text: str, file: str = "<string>") -> list[Statement]:
@@ -1029,8 +1084,6 @@ class _Reporter:
             highlight = detail.get("highlight")
             if isinstance(highlight, str) and highlight:
                 near = f" near {highlight!r}"
-        elif isinstance(error, ParseError):
-            near = ""
 
         description = _TOKEN_REPR.sub(r"'\1'", description)
         description = _CLASS_REPR.sub(r"\1", description).rstrip(". ")
@@ -1045,18 +1098,19 @@ class _Reporter:
         )
 
 
-def _first_words(text: str) -> str:
+def _first_word(text: str) -> str:
     words = text.split(None, 1)
     return words[0].upper() if words else "empty"
 
 
 def _parse_statement_text(
-    text: str, line: int, column: int, reporter: _Reporter, what: str
+    text: str, line: int, column: int, reporter: _Reporter, what: str, exact: bool = True
 ) -> exp.Expression | None:
+    """Parse one statement; with `exact` false, findings stay at line:column."""
     try:
         expressions = sqlglot.parse(text, read="bigquery", error_message_context=_WHOLE_CONTEXT)
     except SqlglotError as error:
-        reporter.parse_error(error, text, line, column, 0, what)
+        reporter.parse_error(error, text if exact else "", line, column, 0, what)
         return None
 
     parsed = [e for e in expressions if e is not None]
@@ -1074,7 +1128,7 @@ def _parse_statement_text(
             line,
             column,
             0,
-            f"sqlglot cannot parse this {_first_words(text)} statement and would keep it as raw "
+            f"sqlglot cannot parse this {_first_word(text)} statement and would keep it as raw "
             "text, so nothing about it can be checked; rewrite it with syntax sqlglot supports, "
             "or run it outside the migration",
         )
@@ -1084,7 +1138,7 @@ def _parse_statement_text(
 def _parse_fragment(fragment: Fragment, statement: Statement, reporter: _Reporter) -> None:
     role = fragment.role
     text = fragment.text
-    construct = _first_words(statement.text)
+    construct = _first_word(statement.text)
     what = f"the {_ROLE_WORDS.get(role, role)} of {construct}"
 
     if role == "unexpected":
@@ -1146,23 +1200,21 @@ def _parse_dynamic_sql(fragment: Fragment, reporter: _Reporter) -> None:
     if not isinstance(literal, exp.Literal) or not literal.is_string:
         return
 
-    value = literal.this
+    value = str(literal.this)
     text = fragment.text
-    quote = 3 if text.lstrip("rR")[:3] in ("'''", '"""') else 1
-    opening = len(text) - len(text.lstrip("rR")) + quote
-    line, column = fragment.line, fragment.column
+    unprefixed = text.lstrip("rR")
+    quote = 3 if unprefixed[:3] in ("'''", '"""') else 1
+    opening = len(text) - len(unprefixed) + quote
 
-    # Map positions into the string exactly when its source is its value (no escapes); else
-    # report at the string's start.
-    if text[opening : len(text) - quote] == value:
-        head = text[:opening]
-        line, column = line + head.count("\n"), column + opening
-    inner = Fragment("query", value, line, column)
-    inner.expression = _parse_statement_text(
-        value, line, column, reporter, "the statement of EXECUTE IMMEDIATE"
+    # Positions inside the string map exactly when its source is its value (no escapes);
+    # otherwise findings point at the string's opening quote.
+    exact = text[opening : len(text) - quote] == value
+    column = fragment.column + opening if exact else fragment.column
+    statement = _parse_statement_text(
+        value, fragment.line, column, reporter, "the statement of EXECUTE IMMEDIATE", exact
     )
-    if inner.expression is not None:
-        fragment.expression = inner.expression
+    if statement is not None:
+        fragment.expression = statement
 
 
 def _check_declarations(
@@ -1209,7 +1261,7 @@ def parse_script(text: str, file: str = "<string>") -> ParsedScript:
                     statement.line,
                     statement.column,
                     reporter,
-                    f"this {_first_words(statement.text)} statement",
+                    f"this {_first_word(statement.text)} statement",
                 )
                 continue
 
