@@ -1217,33 +1217,6 @@ def _parse_dynamic_sql(fragment: Fragment, reporter: _Reporter) -> None:
         fragment.expression = statement
 
 
-def _check_declarations(
-    statements: list[Statement], at_block_start: bool, reporter: _Reporter
-) -> None:
-    """DECLARE may only open a script or a BEGIN block."""
-    leading = at_block_start
-    for statement in statements:
-        if statement.kind == "declare":
-            if not leading:
-                reporter.add(
-                    "misplaced-declare",
-                    statement.text,
-                    statement.line,
-                    statement.column,
-                    0,
-                    "DECLARE must come before every other statement of the script or of its "
-                    "BEGIN block; move it up",
-                )
-        else:
-            leading = False
-
-        opens_block = statement.kind in ("block", "create_procedure")
-        _check_declarations(statement.body, opens_block, reporter)
-        for branch in statement.branches:
-            _check_declarations(branch.body, False, reporter)
-        _check_declarations(statement.handler, False, reporter)
-
-
 def parse_script(text: str, file: str = "<string>") -> ParsedScript:
     """Split `text` and parse every statement and scripting fragment with sqlglot.
 
@@ -1271,6 +1244,5 @@ def parse_script(text: str, file: str = "<string>") -> ParsedScript:
                 f.expression for f in statement.fragments if f.expression is not None
             ]
 
-    _check_declarations(statements, True, reporter)
     reporter.findings.sort()
     return ParsedScript(file, statements, reporter.findings)
