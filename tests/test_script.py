@@ -778,3 +778,18 @@ def test_call_without_parentheses() -> None:
 
     assert [(f.rule, f.column) for f in parsed.findings] == [("parse-error", 6)]
     assert "CALL name(arguments)" in parsed.findings[0].message
+
+
+def test_sqlglot_failure_on_malformed_text_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    # sqlglot has raised TypeError on some malformed statements; that must not end the run.
+    def broken(*args: object, **kwargs: object) -> None:
+        raise TypeError("unexpected keyword argument")
+
+    monkeypatch.setattr("eros_migrate.script.sqlglot.parse", broken)
+    parsed = parse_script("SELECT 1;\n  CREATE DEFAULT x;", "m.sql")
+
+    assert [(f.rule, f.line, f.column) for f in parsed.findings] == [
+        ("parse-error", 1, 1),
+        ("parse-error", 2, 3),
+    ]
+    assert "TypeError" in parsed.findings[1].message

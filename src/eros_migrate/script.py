@@ -33,6 +33,8 @@ from sqlglot.errors import ParseError, SqlglotError
 from eros_migrate.errors import ScriptSyntaxError
 from eros_migrate.findings import Finding
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class Fragment:
@@ -1000,7 +1002,10 @@ def _is_else_if(branch: Branch) -> bool:
 def split_statements(text: str, file: str = "<string>") -> list[Statement]:
     """Split a BigQuery script into its top-level statements, compound bodies included.
 
-    A UTF-8 byte order mark at the start is ignored; columns count characters after it.
+    `BEGIN;` and `BEGIN TRANSACTION` start a transaction (BigQuery's `BEGIN [TRANSACTION];`);
+    BEGIN followed by anything else opens a block. A UTF-8 byte order mark at the start is
+    ignored; columns count characters (code points) after it, a tab counting as one.
+
     Raises `ScriptSyntaxError` at the start of anything left open (string, comment, backtick
     name, block) and at an END that closes nothing.
     """
@@ -1097,6 +1102,25 @@ class _Reporter:
             "accepts it as written, rewrite it in a form sqlglot can parse",
         )
 
+    def crash(self, error: Exception, line: int, column: int, what: str) -> None:
+        """sqlglot itself failed on malformed text: the statement is unparsed all the same.
+
+        Only the sqlglot calls are guarded this way, so a failure there reaches the user as a
+        finding at the statement instead of ending the whole run.
+        """
+        logger.debug("sqlglot failed on %s at %s:%s", what, line, column, exc_info=True)
+        self.findings.append(
+            Finding(
+                self.file,
+                line,
+                column,
+                "parse-error",
+                "error",
+                f"{what} could not be parsed: sqlglot failed on it ({type(error).__name__}); "
+                "check its syntax",
+            )
+        )
+
 
 def _first_word(text: str) -> str:
     words = text.split(None, 1)
@@ -1111,6 +1135,9 @@ def _parse_statement_text(
         expressions = sqlglot.parse(text, read="bigquery", error_message_context=_WHOLE_CONTEXT)
     except SqlglotError as error:
         reporter.parse_error(error, text if exact else "", line, column, 0, what)
+        return None
+    except Exception as error:  # sqlglot bugs on malformed text: see _Reporter.crash
+        reporter.crash(error, line, column, what)
         return None
 
     parsed = [e for e in expressions if e is not None]
@@ -1185,6 +1212,9 @@ def _parse_fragment(fragment: Fragment, statement: Statement, reporter: _Reporte
         )
     except SqlglotError as error:
         reporter.parse_error(error, text, fragment.line, fragment.column, len(prefix), what)
+        return
+    except Exception as error:  # sqlglot bugs on malformed text: see _Reporter.crash
+        reporter.crash(error, fragment.line, fragment.column, what)
         return
 
     if isinstance(parsed, exp.Expression):
