@@ -552,6 +552,18 @@ def test_fixture_procedure_parses_completely() -> None:
     assert all(s.expression is None for s in nested if s.kind != "sql")
 
 
+def test_fixture_findings_match_their_expectations() -> None:
+    sql = FIXTURES / "bad_statements.sql"
+    expected = sql.with_suffix(".findings").read_text().split("\n")
+
+    parsed = parse_script(sql.read_text(), sql.name)
+
+    assert [f"{f.line}:{f.column} {f.rule}" for f in parsed.findings] == [
+        line for line in expected if line
+    ]
+    assert all(f.file == "bad_statements.sql" and f.severity == "error" for f in parsed.findings)
+
+
 def test_parts_of_scripting_statements() -> None:
     text = (
         "DECLARE x, y ARRAY<INT64> DEFAULT [1, 2];\n"

@@ -86,11 +86,13 @@ class Statement:
     `case`, `create_procedure`, `call`, `raise`, `return`, `break`, `continue`, `transaction`,
     `execute_immediate`, `assert`). LEAVE is a `break`, ITERATE a `continue`.
 
-    `text` is the exact source slice from the first character to the last one before the
-    closing `;`; `line`, `column` (1-based) and `end_line` locate it. `expression` is the parsed
-    statement for `sql` and `export`; `parts` the parsed expressions of a scripting statement,
-    in source order (the same objects as `fragments[i].expression`). Both are filled by
-    `parse_script`.
+    `text` is the exact source slice from the statement's first token to its last one, without
+    the closing `;` (comments before the first token or after the last are left out); `line`,
+    `column` (1-based, of the first character) and `end_line` locate it. `expression` is the
+    parsed statement for `sql` and `export` (None when sqlglot could not parse it, an
+    `exp.Command` when it could only keep it raw; both come with a finding); `parts` the parsed
+    expressions of a scripting statement, in source order (the same objects as
+    `fragments[i].expression`). Both are filled by `parse_script`.
 
     Nested statements live in `body` (THEN branch of IF, first branch of CASE, loop bodies,
     block and procedure bodies), `branches` (ELSEIF/ELSE of IF, the other WHEN/ELSE of CASE) and
