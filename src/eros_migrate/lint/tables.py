@@ -1,0 +1,55 @@
+"""Rules on table and view definitions: table-without-partitioning, select-star-view."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from eros_migrate.lint.context import StatementVisit
+from eros_migrate.lint.safety import is_temporary
+from eros_migrate.lint.walk import Checks
+
+# A table made from another (LIKE, CLONE, COPY) takes that table's partitioning with it.
+_COPIES: tuple[type[exp.Expression], ...] = (exp.LikeProperty, exp.Clone)
+
+
+def register(checks: Checks) -> None:
+    checks.root.append(check_partitioning)
+    checks.on(exp.Select, check_star)
+
+
+def check_partitioning(root: exp.Expression, visit: StatementVisit) -> None:
+    if not isinstance(root, exp.Create) or str(root.args.get("kind") or "").upper() != "TABLE":
+        return
+    if is_temporary(root, visit.lint.temp_tables) or root.args.get("clone"):
+        return
+
+    properties = root.args.get("properties")
+    for prop in properties.expressions if properties is not None else ():
+        if isinstance(prop, exp.PartitionedByProperty | exp.ClusterProperty | _COPIES):
+            return
+
+    target = root.this.this if isinstance(root.this, exp.Schema) else root.this
+    name = target.name if isinstance(target, exp.Table) else target.sql(dialect="bigquery")
+    visit.report(
+        "table-without-partitioning",
+        target,
+        f"table `{name}` has neither PARTITION BY nor CLUSTER BY, "
+        "so every query scans all of it: partition by a date column or cluster by the keys "
+        "queries filter on",
+    )
+
+
+def check_star(node: exp.Expression, visit: StatementVisit) -> None:
+    if not visit.in_view:
+        return
+
+    for projection in node.expressions:
+        if isinstance(projection, exp.Star) or (
+            isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+        ):
+            visit.report(
+                "select-star-view",
+                projection,
+                "the view selects `*`: its columns change whenever the table does, silently "
+                "for its readers; list the columns",
+            )
