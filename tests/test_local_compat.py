@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import itertools
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -356,3 +357,210 @@ def test_drop_schema_cascade(client: bigquery.Client, ds: str) -> None:
     run(client, f"DROP SCHEMA {ds} CASCADE")
 
     assert ds not in {d.dataset_id for d in client.list_datasets()}
+
+
+def test_concurrent_insert_if_absent_merges_insert_once(engine: LocalEngine, ds: str) -> None:
+    run(engine.client(), f"CREATE TABLE {ds}.lock (name STRING, holder STRING)")
+    merge = f"""MERGE {ds}.lock AS t
+        USING (SELECT 'migrate' AS name, '{{holder}}' AS holder) AS s ON t.name = s.name
+        WHEN NOT MATCHED THEN INSERT (name, holder) VALUES (s.name, s.holder)"""
+
+    def attempt(holder: int) -> int | None:
+        sql = merge.format(holder=holder)
+        job = engine.client().query(sql, retry=None, job_retry=None)  # type: ignore[arg-type]
+        job.result()
+        affected: int | None = job.num_dml_affected_rows
+        return affected
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        affected = list(pool.map(attempt, range(8)))
+
+    assert sorted(affected, key=lambda n: n or 0) == [0] * 7 + [1]
+    assert one(engine.client(), f"SELECT COUNT(*) AS n FROM {ds}.lock") == {"n": 1}
+
+
+def test_failed_create_function_leaves_no_routine(client: bigquery.Client, ds: str) -> None:
+    run(client, f"CREATE FUNCTION {ds}.kept(x INT64) AS (x + 1)")
+
+    with pytest.raises(exceptions.BadRequest):
+        run(client, f"CREATE FUNCTION {ds}.broken(x INT64) AS ({ds}.nowhere(x))")
+    with pytest.raises(exceptions.BadRequest):
+        run(client, f"CREATE OR REPLACE FUNCTION {ds}.kept(x INT64) AS ({ds}.nowhere(x))")
+
+    names = run(client, f"SELECT routine_name FROM {ds}.INFORMATION_SCHEMA.ROUTINES")
+    assert names == [{"routine_name": "kept"}]
+    assert one(client, f"SELECT {ds}.kept(1) AS v") == {"v": 2}
+
+
+TABLE_DDL = """CREATE TABLE {ds}.events (
+  id INT64 NOT NULL,
+  ts TIMESTAMP,
+  kind STRING DEFAULT 'click' OPTIONS (description = 'what happened'),
+  n INT64
+)
+PARTITION BY DATE(ts)
+CLUSTER BY kind, id
+OPTIONS (description = 'all events', labels = [('team', 'eros'), ('env', 'dev')])"""
+
+
+@pytest.mark.parametrize("wrap", ["{sql}", "BEGIN {sql}; END"])
+def test_create_table_metadata(client: bigquery.Client, ds: str, wrap: str) -> None:
+    run(client, wrap.format(sql=TABLE_DDL.format(ds=ds)))
+
+    table = client.get_table(f"{PROJECT}.{ds}.events")
+
+    assert (table.time_partitioning.type_, table.time_partitioning.field) == ("DAY", "ts")
+    assert table.clustering_fields == ["kind", "id"]
+    assert table.description == "all events"
+    assert table.labels == {"team": "eros", "env": "dev"}
+    kind = table.schema[2]
+    assert (kind.name, kind.default_value_expression, kind.description) == (
+        "kind",
+        "'click'",
+        "what happened",
+    )
+    assert table.schema[0].mode == "REQUIRED"
+
+
+@pytest.mark.parametrize(
+    ("partition", "column", "expected"),
+    [
+        ("d", "d DATE", ("DAY", "d")),
+        ("DATE_TRUNC(d, MONTH)", "d DATE", ("MONTH", "d")),
+        ("DATE_TRUNC(d, YEAR)", "d DATE", ("YEAR", "d")),
+        ("TIMESTAMP_TRUNC(d, HOUR)", "d TIMESTAMP", ("HOUR", "d")),
+    ],
+)
+def test_time_partitioning_forms(
+    client: bigquery.Client, ds: str, partition: str, column: str, expected: tuple[str, str]
+) -> None:
+    run(client, f"CREATE TABLE {ds}.t ({column}, v STRING) PARTITION BY {partition}")
+
+    partitioning = client.get_table(f"{PROJECT}.{ds}.t").time_partitioning
+
+    assert (partitioning.type_, partitioning.field) == expected
+
+
+def test_range_partitioning(client: bigquery.Client, ds: str) -> None:
+    run(
+        client,
+        f"CREATE TABLE {ds}.t (n INT64) PARTITION BY RANGE_BUCKET(n, GENERATE_ARRAY(0, 100, 10))",
+    )
+
+    ranged = client.get_table(f"{PROJECT}.{ds}.t").range_partitioning
+
+    assert ranged.field == "n"
+    assert (ranged.range_.start, ranged.range_.end, ranged.range_.interval) == (0, 100, 10)
+
+
+def test_alter_table_changes_metadata(client: bigquery.Client, ds: str) -> None:
+    run(client, TABLE_DDL.format(ds=ds))
+
+    for statement in (
+        "SET OPTIONS (description = 'changed', labels = [('team', 'other')])",
+        "ALTER COLUMN kind SET OPTIONS (description = 'the kind')",
+        "ALTER COLUMN kind SET DEFAULT 'view'",
+        "ADD COLUMN source STRING DEFAULT 'web'",
+        "DROP COLUMN n",
+        "RENAME COLUMN source TO origin",
+    ):
+        run(client, f"ALTER TABLE {ds}.events {statement}")
+    run(client, f"BEGIN ALTER TABLE {ds}.events ADD COLUMN extra INT64; END")
+
+    table = client.get_table(f"{PROJECT}.{ds}.events")
+    columns = [(f.name, f.default_value_expression, f.description) for f in table.schema]
+    assert (table.description, table.labels) == ("changed", {"team": "other"})
+    assert columns == [
+        ("id", None, None),
+        ("ts", None, None),
+        ("kind", "'view'", "the kind"),
+        ("origin", "'web'", None),
+        ("extra", None, None),
+    ]
+    assert table.clustering_fields == ["kind", "id"]
+
+
+def test_alter_missing_table_fails(client: bigquery.Client, ds: str) -> None:
+    with pytest.raises(exceptions.NotFound):
+        run(client, f"ALTER TABLE {ds}.nowhere SET OPTIONS (description = 'x')")
+
+    run(client, f"ALTER TABLE IF EXISTS {ds}.nowhere SET OPTIONS (description = 'x')")
+
+
+def test_information_schema_columns_and_tables(client: bigquery.Client, ds: str) -> None:
+    run(client, TABLE_DDL.format(ds=ds))
+
+    columns = run(
+        client,
+        f"""SELECT column_name, data_type, is_nullable, is_partitioning_column,
+          clustering_ordinal_position
+        FROM {ds}.INFORMATION_SCHEMA.COLUMNS WHERE table_name = 'events'
+        ORDER BY ordinal_position""",
+    )
+    tables = run(client, f"SELECT table_name, table_type FROM {ds}.INFORMATION_SCHEMA.TABLES")
+
+    assert [tuple(c.values()) for c in columns] == [
+        ("id", "INT64", "NO", "NO", 2),
+        ("ts", "TIMESTAMP", "YES", "YES", None),
+        ("kind", "STRING", "YES", "NO", 1),
+        ("n", "INT64", "YES", "NO", None),
+    ]
+    assert tables == [{"table_name": "events", "table_type": "BASE TABLE"}]
+
+
+ROUTINES_DDL = """
+CREATE FUNCTION {ds}.add_one(x INT64, label STRING) RETURNS INT64 AS (x + 1);
+CREATE TABLE FUNCTION {ds}.upto(n INT64) AS (SELECT v FROM UNNEST(GENERATE_ARRAY(1, n)) AS v);
+CREATE PROCEDURE {ds}.fill(IN a INT64, OUT b STRING) BEGIN SET b = 'x'; END;
+"""
+
+
+def test_information_schema_routines(client: bigquery.Client, ds: str) -> None:
+    run(client, ROUTINES_DDL.format(ds=ds))
+
+    rows = run(
+        client,
+        f"""SELECT routine_name, routine_type, data_type, routine_body, routine_definition
+        FROM `{PROJECT}.{ds}`.INFORMATION_SCHEMA.ROUTINES ORDER BY routine_name""",
+    )
+
+    assert [tuple(r.values()) for r in rows] == [
+        ("add_one", "FUNCTION", "INT64", "SQL", "x + 1"),
+        ("fill", "PROCEDURE", None, "SQL", "SET b = 'x';"),
+        ("upto", "TABLE FUNCTION", None, "SQL", "SELECT v FROM UNNEST(GENERATE_ARRAY(1, n)) AS v"),
+    ]
+
+
+def test_information_schema_parameters(client: bigquery.Client, ds: str) -> None:
+    run(client, ROUTINES_DDL.format(ds=ds))
+
+    rows = run(
+        client,
+        f"""SELECT specific_name, ordinal_position, parameter_mode, is_result, parameter_name,
+          data_type
+        FROM {ds}.INFORMATION_SCHEMA.PARAMETERS ORDER BY specific_name, ordinal_position""",
+    )
+
+    assert [tuple(r.values()) for r in rows] == [
+        ("add_one", 0, None, "YES", None, "INT64"),
+        ("add_one", 1, "IN", "NO", "x", "INT64"),
+        ("add_one", 2, "IN", "NO", "label", "STRING"),
+        ("fill", 1, "IN", "NO", "a", "INT64"),
+        ("fill", 2, "OUT", "NO", "b", "STRING"),
+        ("upto", 1, "IN", "NO", "n", "INT64"),
+    ]
+
+
+def test_get_routine_returns_arguments_and_body(client: bigquery.Client, ds: str) -> None:
+    run(client, ROUTINES_DDL.format(ds=ds))
+
+    function = client.get_routine(f"{PROJECT}.{ds}.add_one")
+    procedure = client.get_routine(f"{PROJECT}.{ds}.fill")
+
+    assert (function.type_, function.body) == ("SCALAR_FUNCTION", "x + 1")
+    assert [(a.name, a.data_type.type_kind.name) for a in function.arguments] == [
+        ("x", "INT64"),
+        ("label", "STRING"),
+    ]
+    assert (procedure.type_, procedure.body) == ("PROCEDURE", "SET b = 'x';")
+    assert [a.mode for a in procedure.arguments] == ["IN", "OUT"]

@@ -157,6 +157,34 @@ def resolve_project_qualified_calls() -> None:
     _patch(table_rewriter, "_rewrite_dot_anonymous_calls", rewrite)
 
 
+def keep_failed_routines_out_of_the_catalog() -> None:
+    """Leave the catalog as it was when CREATE FUNCTION or CREATE PROCEDURE fails.
+
+    BigQuery: a failed CREATE creates nothing and a failed CREATE OR REPLACE keeps the old
+    routine. The engine: stored the routine before building it in DuckDB, so a failure left a
+    routine that was listed but could not be called.
+    """
+    from bqemulator.scripting import interpreter
+
+    original = interpreter._upsert_routine
+
+    @functools.wraps(original)
+    async def _upsert_routine(ctx: Any, routine: Any, *, or_replace: bool) -> None:
+        ids = (routine.project_id, routine.dataset_id, routine.routine_id)
+        previous = ctx.catalog.get_routine(*ids)
+        try:
+            await original(ctx, routine, or_replace=or_replace)
+        except Exception:
+            if ctx.catalog.get_routine(*ids) is not None and previous is None:
+                ctx.catalog.delete_routine(*ids, not_found_ok=True)
+            elif previous is not None and ctx.catalog.get_routine(*ids) != previous:
+                ctx.catalog.update_routine(previous)
+                ctx.udf_registry.materialize(previous, ctx.engine)
+            raise
+
+    _patch(interpreter, "_upsert_routine", _upsert_routine)
+
+
 def hydrate_routines_in_dependency_order() -> None:
     """Re-create stored UDFs at start even when one calls another.
 
@@ -514,11 +542,578 @@ def keep_quantile_index() -> None:
     _patch(ApproxQuantilesDiscreteRule, "rewrite", rewrite)
 
 
+def _literal_value(node: Any) -> Any:
+    """The Python value of a literal option value (string, number, boolean, NULL)."""
+    from sqlglot import exp
+
+    if isinstance(node, exp.Literal):
+        return node.this if node.is_string else float(node.this)
+    if isinstance(node, exp.Boolean):
+        return bool(node.this)
+    return None
+
+
+def _option_updates(properties: Any) -> dict[str, Any]:
+    """``TableMeta`` fields set by an ``OPTIONS (...)`` list of CREATE or ALTER TABLE."""
+    from sqlglot import exp
+
+    updates: dict[str, Any] = {}
+    for prop in properties.expressions:
+        if not isinstance(prop, exp.Property) or prop.this is None:
+            continue
+        key, value = prop.this.name.lower(), prop.args.get("value")
+        if key in ("description", "friendly_name"):
+            updates[key] = _literal_value(value)
+        elif key == "labels":
+            pairs = value.expressions if isinstance(value, exp.Array) else []
+            updates["labels"] = {
+                pair.expressions[0].name: pair.expressions[1].name
+                for pair in pairs
+                if isinstance(pair, exp.Tuple) and len(pair.expressions) == 2
+            }
+        elif key in ("partition_expiration_days", "require_partition_filter"):
+            updates[key] = _literal_value(value)
+    return updates
+
+
+def _partitioning(partition: Any, column_types: dict[str, str]) -> dict[str, Any]:
+    """``time_partitioning`` or ``range_partitioning`` for a ``PARTITION BY`` expression."""
+    from bqemulator.catalog.models import RangePartitioning, TimePartitioning
+    from sqlglot import exp
+
+    if isinstance(partition, (exp.Column, exp.Identifier)):
+        if partition.name.upper() in ("_PARTITIONDATE", "_PARTITIONTIME"):
+            return {"time_partitioning": TimePartitioning(type="DAY", field=None)}
+        return {"time_partitioning": TimePartitioning(type="DAY", field=partition.name)}
+    if isinstance(partition, exp.Date) and isinstance(partition.this, exp.Column):
+        return {"time_partitioning": TimePartitioning(type="DAY", field=partition.this.name)}
+    if isinstance(partition, (exp.DateTrunc, exp.TimestampTrunc, exp.DatetimeTrunc)):
+        unit = partition.args.get("unit")
+        column = partition.this
+        if isinstance(column, exp.Column) and unit is not None:
+            field = column.name if column.name.upper() != "_PARTITIONTIME" else None
+            kind = unit.name.upper()
+            return {"time_partitioning": TimePartitioning(type=kind, field=field)}
+    if isinstance(partition, exp.RangeBucket) and isinstance(
+        partition.expression, exp.GenerateSeries
+    ):
+        series = partition.expression
+        bounds = [series.args.get(name) for name in ("start", "end", "step")]
+        literals = [bound for bound in bounds if isinstance(bound, exp.Literal)]
+        if len(literals) == 3 and column_types:
+            start, end, step = (int(bound.this) for bound in literals)
+            field = partition.this.name
+            return {
+                "range_partitioning": RangePartitioning(
+                    field=field, start=start, end=end, interval=step
+                )
+            }
+    return {}
+
+
+def _column_updates(column_defs: list[Any]) -> dict[str, dict[str, Any]]:
+    """Per-column ``default_value_expression`` and ``description`` from column definitions."""
+    from sqlglot import exp
+
+    updates: dict[str, dict[str, Any]] = {}
+    for column in column_defs:
+        if not isinstance(column, exp.ColumnDef):
+            continue
+        found: dict[str, Any] = {}
+        for constraint in column.constraints:
+            kind = constraint.kind
+            if isinstance(kind, exp.DefaultColumnConstraint):
+                found["default_value_expression"] = kind.this.sql(dialect="bigquery")
+            elif isinstance(kind, exp.Properties):
+                description = _option_updates(kind).get("description")
+                if description is not None:
+                    found["description"] = description
+        if found:
+            updates[column.name.lower()] = found
+    return updates
+
+
+def _with_column_updates(schema: Any, updates: dict[str, dict[str, Any]]) -> Any:
+    """``schema`` with the given fields changed on the named top-level columns."""
+    fields = tuple(
+        field.model_copy(update=updates.get(field.name.lower(), {})) for field in schema.fields
+    )
+    return schema.model_copy(update={"fields": fields})
+
+
+def _table_parts(table: Any, project_id: str) -> tuple[str, str, str] | None:
+    """(project, dataset, table) of a sqlglot table reference; None for a temp table's name."""
+    parts = [part for part in (table.catalog, table.db, table.name) if part]
+    if len(parts) == 1 and "." in parts[0]:
+        parts = parts[0].split(".")
+    if len(parts) == 2:
+        parts.insert(0, project_id)
+    if len(parts) != 3:
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+def _apply_time_options(meta: Any, updates: dict[str, Any]) -> dict[str, Any]:
+    """Fold partition options of ``updates`` into the table's time partitioning."""
+    from bqemulator.catalog.models import TimePartitioning
+
+    days = updates.pop("partition_expiration_days", None)
+    required = updates.pop("require_partition_filter", None)
+    if days is None and required is None:
+        return updates
+
+    current = updates.get("time_partitioning") or meta.time_partitioning or TimePartitioning()
+    changes: dict[str, Any] = {}
+    if days is not None:
+        changes["expiration_ms"] = int(days * 24 * 3600 * 1000)
+    if required is not None:
+        changes["require_partition_filter"] = bool(required)
+    updates["time_partitioning"] = current.model_copy(update=changes)
+    return updates
+
+
+def _record_create_table(bq_sql: str, project_id: str, ctx: Any, existed: bool) -> None:
+    """Store partitioning, clustering, options and column details of a CREATE TABLE."""
+    import sqlglot
+    from bqemulator.catalog.models import Clustering
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(bq_sql, read="bigquery")
+    except sqlglot.errors.ParseError:
+        return
+    if not isinstance(tree, exp.Create) or (tree.kind or "").upper() != "TABLE":
+        return
+    if existed and tree.args.get("exists"):
+        return
+
+    schema_node = tree.this if isinstance(tree.this, exp.Schema) else None
+    parts = _table_parts(schema_node.this if schema_node is not None else tree.this, project_id)
+    meta = ctx.catalog.get_table(*parts) if parts is not None else None
+    if meta is None:
+        return
+
+    column_types = {field.name: field.type for field in meta.schema_.fields}
+    updates: dict[str, Any] = {}
+    properties = tree.args.get("properties")
+    for prop in properties.expressions if properties is not None else ():
+        if isinstance(prop, exp.PartitionedByProperty):
+            updates.update(_partitioning(prop.this, column_types))
+        elif isinstance(prop, exp.ClusterProperty):
+            updates["clustering"] = Clustering(fields=tuple(c.name for c in prop.expressions))
+    if properties is not None:
+        updates.update(_option_updates(properties))
+    updates = _apply_time_options(meta, updates)
+
+    if schema_node is not None:
+        columns = _column_updates(schema_node.expressions)
+        updates["schema_"] = _with_column_updates(meta.schema_, columns)
+    ctx.catalog.update_table(meta.model_copy(update=updates))
+
+
+def record_table_metadata() -> None:
+    """Report the partitioning, clustering, options and column details of DDL-created tables.
+
+    BigQuery: a table created by ``CREATE TABLE`` reports its time partitioning (a DATE column,
+    ``DATE(ts)``, ``DATE_TRUNC``/``TIMESTAMP_TRUNC`` with their unit), range partitioning
+    (``RANGE_BUCKET``), clustering fields, description, labels and column defaults through
+    ``tables.get`` and INFORMATION_SCHEMA. The engine: kept the description and a plain DATE
+    partitioning column only. The catalog entry is now completed from the statement.
+    """
+    from bqemulator.catalog import ddl_sync
+    from bqemulator.jobs import executor
+    from bqemulator.scripting import interpreter
+
+    original = ddl_sync.sync_created_table
+
+    @functools.wraps(original)
+    def sync_created_table(bq_sql: str, project_id: str, ctx: Any) -> None:
+        target = ddl_sync._detect_plain_create_table(bq_sql)
+        parts = _table_parts(target, project_id) if target is not None else None
+        existed = parts is not None and ctx.catalog.get_table(*parts) is not None
+        original(bq_sql, project_id, ctx)
+
+        if parts is not None:
+            _record_create_table(bq_sql, project_id, ctx, existed)
+
+    for module in (ddl_sync, executor, interpreter):
+        _patch(module, "sync_created_table", sync_created_table)
+
+
+def report_range_partitioning_and_defaults() -> None:
+    """Include range partitioning and column defaults in the ``tables.get`` resource.
+
+    BigQuery: the table resource carries ``rangePartitioning`` (field, start, end, interval) and
+    each column's ``defaultValueExpression``. The engine: stored neither in the REST answer,
+    even for tables created through ``tables.insert``.
+    """
+    from bqemulator.api.routes import tables
+
+    original = tables._table_to_rest
+
+    @functools.wraps(original)
+    def _table_to_rest(table: Any) -> dict[str, Any]:
+        body: dict[str, Any] = original(table)
+
+        ranged = table.range_partitioning
+        if ranged is not None:
+            bounds = {"start": ranged.start, "end": ranged.end, "interval": ranged.interval}
+            body["rangePartitioning"] = {
+                "field": ranged.field,
+                "range": {key: str(value) for key, value in bounds.items()},
+            }
+        rest_fields = body.get("schema", {}).get("fields", [])
+        for field, rest in zip(table.schema_.fields, rest_fields, strict=True):
+            if field.default_value_expression is not None:
+                rest["defaultValueExpression"] = field.default_value_expression
+        return body
+
+    _patch(tables, "_table_to_rest", _table_to_rest)
+
+
+_ALTER_COLUMN_OPTIONS = re.compile(
+    r"""^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?P<table>[`\w.\-]+)\s+
+    ALTER\s+COLUMN\s+(?:IF\s+EXISTS\s+)?(?P<column>`?\w+`?)\s+
+    SET\s+OPTIONS\s*(?P<options>\(.*\))\s*;?\s*$""",
+    flags=re.IGNORECASE | re.VERBOSE | re.DOTALL,
+)
+
+
+def _alter_table(bq_sql: str, project_id: str, ctx: Any) -> tuple[Any, Any] | None:
+    """The parsed ALTER TABLE statement and the catalog entry of its table, if any."""
+    import sqlglot
+    from sqlglot import exp
+
+    if not re.match(r"^\s*ALTER\s+TABLE\b", bq_sql, flags=re.IGNORECASE):
+        return None
+
+    column_options = _ALTER_COLUMN_OPTIONS.match(bq_sql)
+    try:
+        if column_options is not None:
+            tree = sqlglot.parse_one(
+                f"ALTER TABLE {column_options['table']} SET OPTIONS {column_options['options']}",
+                read="bigquery",
+            )
+        else:
+            tree = sqlglot.parse_one(bq_sql, read="bigquery")
+    except sqlglot.errors.ParseError:
+        return None
+    if not isinstance(tree, exp.Alter):
+        return None
+
+    parts = _table_parts(tree.this, project_id)
+    if parts is None:
+        return None
+    meta = ctx.catalog.get_table(*parts)
+    if meta is None and not tree.args.get("exists"):
+        from bqemulator.domain.errors import ResourceRef, resource_not_found
+
+        raise resource_not_found(ResourceRef("table", *parts))
+    return tree, meta
+
+
+def _set_options(bq_sql: str, project_id: str, ctx: Any) -> bool:
+    """Apply ``ALTER TABLE ... SET OPTIONS`` or ``ALTER COLUMN ... SET OPTIONS`` to the catalog.
+
+    Returns whether the statement was one of those (and needs nothing from DuckDB).
+    """
+    from sqlglot import exp
+
+    altered = _alter_table(bq_sql, project_id, ctx)
+    if altered is None:
+        return False
+    tree, meta = altered
+    actions = tree.args.get("actions") or []
+    if not (len(actions) == 1 and isinstance(actions[0], exp.AlterSet)):
+        return False
+    if meta is None:
+        return True
+
+    updates = _option_updates(actions[0].expressions[0])
+    column_options = _ALTER_COLUMN_OPTIONS.match(bq_sql)
+    if column_options is not None:
+        column = column_options["column"].strip("`").lower()
+        schema = _with_column_updates(meta.schema_, {column: updates})
+        updates = {"schema_": schema}
+    else:
+        updates = _apply_time_options(meta, updates)
+    updates["last_modified_time"] = ctx.clock.now()
+    ctx.catalog.update_table(meta.model_copy(update=updates))
+    return True
+
+
+def _refresh_altered_schema(bq_sql: str, project_id: str, ctx: Any) -> None:
+    """After an ALTER TABLE ran in DuckDB, copy the table's new columns into the catalog."""
+    from bqemulator.catalog import ddl_sync
+    from sqlglot import exp
+
+    altered = _alter_table(bq_sql, project_id, ctx)
+    if altered is None or altered[1] is None:
+        return
+    tree, meta = altered
+
+    # Column details DuckDB does not report: defaults and descriptions already recorded, then
+    # those this statement sets.
+    known = {
+        field.name.lower(): {
+            "default_value_expression": field.default_value_expression,
+            "description": field.description,
+        }
+        for field in meta.schema_.fields
+    }
+    actions = tree.args.get("actions") or []
+    for name, changes in _column_updates(actions).items():
+        known.setdefault(name, {}).update(changes)
+    for action in actions:
+        if isinstance(action, exp.RenameColumn):
+            known[action.args["to"].name.lower()] = known.pop(action.this.name.lower(), {})
+        elif isinstance(action, exp.AlterColumn) and action.args.get("drop"):
+            known.setdefault(action.name.lower(), {})["default_value_expression"] = None
+        elif isinstance(action, exp.AlterColumn) and action.args.get("default") is not None:
+            default = action.args["default"].sql(dialect="bigquery")
+            known.setdefault(action.name.lower(), {})["default_value_expression"] = default
+
+    schema = ddl_sync._introspect_schema(meta.project_id, meta.dataset_id, meta.table_id, ctx)
+    updates = {
+        "schema_": _with_column_updates(schema, known),
+        "last_modified_time": ctx.clock.now(),
+    }
+    ctx.catalog.update_table(meta.model_copy(update=updates))
+
+
+def apply_alter_table_to_metadata() -> None:
+    """Make ``ALTER TABLE`` change what ``tables.get`` and INFORMATION_SCHEMA report.
+
+    BigQuery: ``ALTER TABLE ... SET OPTIONS`` changes description, labels and partition options,
+    ``ALTER COLUMN ... SET OPTIONS`` a column's description, and ADD/DROP/RENAME COLUMN or
+    SET/DROP DEFAULT change the schema that ``tables.get`` returns. The engine: rejected SET
+    OPTIONS with a DuckDB syntax error and kept reporting the schema of the CREATE TABLE.
+    """
+    import pyarrow as pa  # type: ignore[import-untyped]
+    from bqemulator.jobs import executor
+    from bqemulator.scripting.interpreter import ScriptInterpreter
+
+    original_body = executor._run_query_body
+    original_exec = ScriptInterpreter._exec_sql
+
+    @functools.wraps(original_body)
+    async def _run_query_body(*, project_id: str, bq_sql: str, ctx: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("is_scripted") and _set_options(bq_sql, project_id, ctx):
+            return pa.table({})
+        result = await original_body(project_id=project_id, bq_sql=bq_sql, ctx=ctx, **kwargs)
+
+        if not kwargs.get("is_scripted"):
+            _refresh_altered_schema(bq_sql, project_id, ctx)
+        return result
+
+    @functools.wraps(original_exec)
+    async def _exec_sql(self: ScriptInterpreter, sql: str) -> None:
+        if _set_options(sql, self._project_id, self._ctx):
+            self._final_table = None
+            return
+        await original_exec(self, sql)
+
+        _refresh_altered_schema(sql, self._project_id, self._ctx)
+
+    _patch(executor, "_run_query_body", _run_query_body)
+    _patch(ScriptInterpreter, "_exec_sql", _exec_sql)
+
+
+def _type_sql(data_type: dict[str, Any] | None) -> str | None:
+    """A BigQuery type name (``INT64``, ``ARRAY<STRING>``, ``STRUCT<a INT64>``) of a REST type."""
+    if not data_type:
+        return None
+    kind = str(data_type.get("typeKind", ""))
+    if kind == "ARRAY":
+        return f"ARRAY<{_type_sql(data_type.get('arrayElementType'))}>"
+    if kind == "STRUCT":
+        fields = data_type.get("structType", {}).get("fields", [])
+        inner = ", ".join(f"{field.get('name')} {_type_sql(field.get('type'))}" for field in fields)
+        return f"STRUCT<{inner}>"
+    return kind or None
+
+
+def _argument_sql(argument: Any, with_mode: bool) -> str:
+    data_type = (
+        "ANY TYPE" if argument.argument_kind == "ANY_TYPE" else _type_sql(argument.data_type)
+    )
+    mode = f"{argument.mode} " if with_mode and argument.mode != "IN" else ""
+    return f"{mode}{argument.name} {data_type}"
+
+
+def _routine_ddl(routine: Any) -> str:
+    """The CREATE statement of a stored routine."""
+    name = f"`{routine.project_id}.{routine.dataset_id}.{routine.routine_id}`"
+    is_procedure = routine.routine_type == "PROCEDURE"
+    args = ", ".join(_argument_sql(a, with_mode=is_procedure) for a in routine.arguments)
+
+    if is_procedure:
+        return f"CREATE PROCEDURE {name}({args})\nBEGIN\n{routine.definition_body}\nEND"
+    if routine.routine_type == "TABLE_VALUED_FUNCTION":
+        return f"CREATE TABLE FUNCTION {name}({args})\nAS (\n{routine.definition_body}\n)"
+    returns = _type_sql(routine.return_type)
+    returns_sql = f" RETURNS {returns}" if returns else ""
+    if routine.language == "JAVASCRIPT":
+        body = routine.definition_body
+        return f'CREATE FUNCTION {name}({args}){returns_sql} LANGUAGE js AS r"""{body}"""'
+    return f"CREATE FUNCTION {name}({args}){returns_sql} AS (\n{routine.definition_body}\n)"
+
+
+def _values_view(columns: tuple[tuple[str, str], ...], rows: list[tuple[Any, ...]]) -> str:
+    """A parenthesised BigQuery subquery with the given typed columns and rows."""
+    from sqlglot import exp
+
+    def cell(value: Any, bq_type: str) -> str:
+        if value is None:
+            literal = "NULL"
+        elif isinstance(value, str):
+            literal = exp.Literal.string(value).sql(dialect="bigquery")
+        elif bq_type == "TIMESTAMP":
+            literal = exp.Literal.string(value.isoformat()).sql(dialect="bigquery")
+        else:
+            literal = str(int(value))
+        return f"CAST({literal} AS {bq_type})"
+
+    names = ", ".join(name for name, _ in columns)
+    if not rows:
+        typed_nulls = ", ".join(f"CAST(NULL AS {t}) AS {name}" for name, t in columns)
+        return f"(SELECT {typed_nulls} FROM UNNEST([1]) WHERE FALSE)"
+    rendered = ", ".join(
+        "(" + ", ".join(cell(v, t) for v, (_, t) in zip(row, columns, strict=True)) + ")"
+        for row in rows
+    )
+    return f"(SELECT * FROM (VALUES {rendered}) AS v({names}))"
+
+
+_ROUTINE_COLUMNS = tuple(
+    (name, "TIMESTAMP" if name in ("created", "last_altered") else "STRING")
+    for name in (
+        "specific_catalog",
+        "specific_schema",
+        "specific_name",
+        "routine_catalog",
+        "routine_schema",
+        "routine_name",
+        "routine_type",
+        "data_type",
+        "routine_body",
+        "routine_definition",
+        "external_language",
+        "is_deterministic",
+        "security_type",
+        "created",
+        "last_altered",
+        "ddl",
+        "connection",
+    )
+)
+_ROUTINE_TYPES = {
+    "SCALAR_FUNCTION": "FUNCTION",
+    "TABLE_VALUED_FUNCTION": "TABLE FUNCTION",
+    "PROCEDURE": "PROCEDURE",
+}
+_PARAMETER_COLUMNS = (
+    ("specific_catalog", "STRING"),
+    ("specific_schema", "STRING"),
+    ("specific_name", "STRING"),
+    ("ordinal_position", "INT64"),
+    ("parameter_mode", "STRING"),
+    ("is_result", "STRING"),
+    ("parameter_name", "STRING"),
+    ("data_type", "STRING"),
+    ("parameter_default", "STRING"),
+    ("is_aggregate", "STRING"),
+)
+
+
+def _routines_view(routines: tuple[Any, ...], project_id: str, dataset_id: str) -> str:
+    """INFORMATION_SCHEMA.ROUTINES of one dataset."""
+    rows = []
+    for r in routines:
+        is_js = r.language == "JAVASCRIPT"
+        returns = None if r.routine_type == "PROCEDURE" else _type_sql(r.return_type)
+        ids = (project_id, dataset_id, r.routine_id)
+        rows.append(
+            (
+                *ids,
+                *ids,
+                _ROUTINE_TYPES.get(r.routine_type, r.routine_type),
+                returns,
+                "EXTERNAL" if is_js else "SQL",
+                r.definition_body,
+                "js" if is_js else None,
+                None,
+                None,
+                r.creation_time,
+                r.last_modified_time,
+                _routine_ddl(r),
+                None,
+            )
+        )
+    return _values_view(_ROUTINE_COLUMNS, rows)
+
+
+def _parameters_view(routines: tuple[Any, ...], project_id: str, dataset_id: str) -> str:
+    """INFORMATION_SCHEMA.PARAMETERS of one dataset: one row per argument and return value."""
+    rows: list[tuple[Any, ...]] = []
+    for r in routines:
+        ids = (project_id, dataset_id, r.routine_id)
+        returns = _type_sql(r.return_type)
+        if r.routine_type == "SCALAR_FUNCTION" and returns is not None:
+            rows.append((*ids, 0, None, "YES", None, returns, None, "NO"))
+        for position, a in enumerate(r.arguments, start=1):
+            data_type = "ANY TYPE" if a.argument_kind == "ANY_TYPE" else _type_sql(a.data_type)
+            rows.append((*ids, position, a.mode, "NO", a.name, data_type, None, "NO"))
+    return _values_view(_PARAMETER_COLUMNS, rows)
+
+
+def describe_routines_in_information_schema() -> None:
+    """Report routines in INFORMATION_SCHEMA.ROUTINES and PARAMETERS as BigQuery does.
+
+    BigQuery: ROUTINES has ``routine_type`` ``FUNCTION``, ``PROCEDURE`` or ``TABLE FUNCTION``,
+    the body as ``routine_definition`` and the CREATE statement as ``ddl``; PARAMETERS lists
+    each argument (``parameter_mode``, ``parameter_name``, ``data_type``, 1-based
+    ``ordinal_position``) and a function's return type at position 0. The engine: reported the
+    REST names (``SCALAR_FUNCTION``), no definition, a placeholder DDL, and had no PARAMETERS.
+    """
+    from bqemulator.sql import inner_query
+    from bqemulator.sql.rewriter import information_schema
+
+    project_ds, ds, bare = information_schema._build_patterns("PARAMETERS")
+    original = getattr(inner_query, "expand_information_schema")  # noqa: B009
+
+    @functools.wraps(original)
+    def expand_information_schema(bq_sql: str, project_id: str, catalog: Any) -> str:
+        if "INFORMATION_SCHEMA" in bq_sql.upper():
+
+            def qualified(match: re.Match[str]) -> str:
+                project, dataset = match["project"], match["dataset"]
+                return _parameters_view(catalog.list_routines(project, dataset), project, dataset)
+
+            def in_project(match: re.Match[str]) -> str:
+                dataset = match["dataset"]
+                routines = catalog.list_routines(project_id, dataset)
+                return _parameters_view(routines, project_id, dataset)
+
+            bq_sql = project_ds.sub(qualified, bq_sql)
+            bq_sql = ds.sub(in_project, bq_sql)
+            bq_sql = bare.sub(lambda _match: _parameters_view((), "", ""), bq_sql)
+        expanded: str = original(bq_sql, project_id, catalog)
+        return expanded
+
+    _patch(information_schema, "_routines_as_values", _routines_view)
+    _patch(
+        information_schema, "_empty_routines_values_subquery", lambda: _routines_view((), "", "")
+    )
+    _patch(inner_query, "expand_information_schema", expand_information_schema)
+
+
 FIXES: tuple[Callable[[], None], ...] = (
     skip_spatial_extension,
     balance_procedure_body,
     resolve_calls_in_udf_bodies,
     resolve_project_qualified_calls,
+    keep_failed_routines_out_of_the_catalog,
     hydrate_routines_in_dependency_order,
     fail_script_jobs_cleanly,
     read_system_variables,
@@ -528,6 +1123,10 @@ FIXES: tuple[Callable[[], None], ...] = (
     ignore_language_sql,
     zero_based_computed_offsets,
     keep_quantile_index,
+    record_table_metadata,
+    report_range_partitioning_and_defaults,
+    apply_alter_table_to_metadata,
+    describe_routines_in_information_schema,
 )
 
 
