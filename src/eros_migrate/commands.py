@@ -234,6 +234,21 @@ def read_holder(session: Session) -> LockHolder | None:
     return LockHolder.from_row(rows[0]) if rows else None
 
 
+def read_state_and_holder(session: Session) -> tuple[LedgerState, LockHolder | None]:
+    """The ledger and the lock holder in one query, for `status`."""
+    sql = ledger.state_and_lock_sql(
+        session.project, session.dataset, lock.LOCK_TABLE, lock.LOCK_NAME
+    )
+    try:
+        rows = session.connection.query(sql)
+    except TargetNotFoundError:
+        return ledger.derive_state([]), None
+
+    events = [LedgerEvent.from_row(row) for row in rows if row["record"] == "event"]
+    holders = [LockHolder.from_row(row) for row in rows if row["record"] == "lock"]
+    return ledger.derive_state(events), holders[0] if holders else None
+
+
 def acquire_lock(session: Session, command: str, wait_seconds: float = 0.0) -> None:
     """Take the lock by compare-and-set; wait up to `wait_seconds` for a holder to finish."""
     sql = lock.acquire_sql(
@@ -381,8 +396,7 @@ def status(settings: Settings, target_name: str | None = None) -> Status:
     target = settings.target(target_name)
     chain = load_chain(settings.migrations_dir)
     with open_session(settings, target_name) as session:
-        state = read_state(session)
-        holder = read_holder(session)
+        state, holder = read_state_and_holder(session)
 
     pending = [version for version in chain.versions if version not in state.applied]
     return Status(target.name, chain.head, state, pending, holder, dict(chain.tags))

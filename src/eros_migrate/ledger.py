@@ -59,6 +59,31 @@ def select_sql(project: str, dataset: str) -> str:
     return f"SELECT {names} FROM {table_ref(project, dataset)} ORDER BY finished_at, seq"
 
 
+def state_and_lock_sql(project: str, dataset: str, lock_table: str, lock_name: str) -> str:
+    """Every ledger event and the lock row in one query, told apart by `record`."""
+    lock_columns = (
+        ("holder", "STRING"),
+        ("holder_identity", "STRING"),
+        ("command", "STRING"),
+        ("acquired_at", "TIMESTAMP"),
+        ("expires_at", "TIMESTAMP"),
+    )
+    events = ", ".join(
+        [name for name, _ in COLUMNS]
+        + [f"CAST(NULL AS {kind}) AS {name}" for name, kind in lock_columns]
+    )
+    locks = ", ".join(
+        [f"CAST(NULL AS {kind.removesuffix(' NOT NULL')})" for _, kind in COLUMNS]
+        + [name for name, _ in lock_columns]
+    )
+    return (
+        f"SELECT 'event' AS record, {events} FROM {table_ref(project, dataset)}\n"
+        "UNION ALL\n"
+        f"SELECT 'lock', {locks} FROM `{project}.{dataset}.{lock_table}`\n"
+        f"WHERE lock_name = {sqltext.string(lock_name)}"
+    )
+
+
 @dataclass
 class EventDraft:
     """What the tool knows about an event before its job runs; the job fills in the rest."""
