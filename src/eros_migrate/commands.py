@@ -156,20 +156,25 @@ def prepare_chain(settings: Settings, target: TargetConfig, *, run_lint: bool = 
             split_statements(text, str(migration_file.path))
 
     if run_lint:
-        findings = lint_findings(settings, chain)
-        errors = [finding for finding in findings if finding.severity == "error"]
-        if errors:
-            shown = "\n  ".join(str(finding) for finding in errors[:10])
-            more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
-            raise LintError(
-                f"lint reported {len(errors)} error(s); nothing was applied:\n  {shown}{more}",
-                file=errors[0].file,
-                line=errors[0].line,
-                column=errors[0].column,
-                hint="fix them, or suppress one with `-- eros-migrate: ignore RULE: reason`; "
-                "`eros-migrate lint` shows every finding",
-            )
+        require_clean_lint(settings, chain)
     return chain
+
+
+def require_clean_lint(settings: Settings, chain: Chain) -> None:
+    """Refuse to go on when lint reports an error anywhere in the chain."""
+    findings = lint_findings(settings, chain)
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if errors:
+        shown = "\n  ".join(str(finding) for finding in errors[:10])
+        more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
+        raise LintError(
+            f"lint reported {len(errors)} error(s); nothing was applied:\n  {shown}{more}",
+            file=errors[0].file,
+            line=errors[0].line,
+            column=errors[0].column,
+            hint="fix them, or suppress one with `-- eros-migrate: ignore RULE: reason`; "
+            "`eros-migrate lint` shows every finding",
+        )
 
 
 def lint_findings(settings: Settings, chain: Chain) -> list[Finding]:
@@ -328,8 +333,9 @@ def up(
     on_step: Callable[[Step], None] | None = None,
 ) -> RunReport:
     target = settings.target(target_name)
-    chain = prepare_chain(settings, target)
+    chain = prepare_chain(settings, target, run_lint=False)
     version = chain.resolve(to) if to is not None else None
+    require_clean_lint(settings, chain)
 
     with open_session(settings, target_name) as session:
         return _run_plan(
@@ -364,8 +370,9 @@ def down(
         raise InputError("--steps must be at least 1")
 
     target = settings.target(target_name)
-    chain = prepare_chain(settings, target)
+    chain = prepare_chain(settings, target, run_lint=False)
     version = chain.resolve(to) if to is not None else None
+    require_clean_lint(settings, chain)
 
     def confirm(plan: Plan) -> None:
         if target.protected and plan.steps and not yes:
