@@ -2,7 +2,7 @@
 -- Creates the operational tables that exist at v1:
 --   etl_job_runs      the LIVE 18-column job log (run_id, started_at, status, ...), written by
 --                     the gmail ETL and by analyze_creator_performance. Decision (D-13): v1 keeps
---                     this shape; v2 (0014) ADDs the v2 columns (job_id, job_start_time,
+--                     this shape; v2 (0013) ADDs the v2 columns (job_id, job_start_time,
 --                     job_status, ...) so both writers keep working and no row is lost.
 --   holiday_calendar  as at v1: 2 columns (holiday_date, name), empty. v2 (0012) recreates it.
 --   feature_flags     runtime switches; seeded with caption_restrictions_enabled = TRUE.

@@ -3,7 +3,7 @@
 --   update_caption_performance()  v1 behaviour kept: RAISEs when no page had views in 30 days
 --       (D-9), re-adds the whole 7-day window on every run (D-10), overwrites averages with the
 --       window (D-11), exploration 1/SQRT(S+F+1) on update but 1/SQRT(S+F) on insert (D-12),
---       plain division there. v2 replaces it (0018).
+--       plain division there. v2 replaces it (0017).
 --   lock_caption_assignments(schedule_id, page_name, caption_assignments)  locks captions for a
 --       schedule; skips captions with an active assignment (any creator) within +-7 days and
 --       RAISEs "Inserted X of Y" afterwards. Kept unchanged by v2. Its parameter names are the
@@ -98,7 +98,7 @@ BEGIN
     last_used = CURRENT_TIMESTAMP(),
     confidence_lower_bound = mb.bounds.lower_bound,
     confidence_upper_bound = mb.bounds.upper_bound,
-    exploration_score = 1 / SQRT(mb.new_s + mb.new_f + 1), -- eros-migrate: ignore unsafe-division: v1 body as deployed (D-12 fixed in 0018)
+    exploration_score = 1 / SQRT(mb.new_s + mb.new_f + 1), -- eros-migrate: ignore unsafe-division: v1 body as deployed (D-12 fixed in 0017)
     last_updated = CURRENT_TIMESTAMP()
   FROM msg_rollup AS r
   JOIN matched_bounds AS mb
@@ -123,7 +123,7 @@ BEGIN
     r.total_revenue,
     nb.bounds.lower_bound,
     nb.bounds.upper_bound,
-    1 / SQRT(nb.new_s + nb.new_f), -- eros-migrate: ignore unsafe-division: v1 body as deployed (D-12 fixed in 0018)
+    1 / SQRT(nb.new_s + nb.new_f), -- eros-migrate: ignore unsafe-division: v1 body as deployed (D-12 fixed in 0017)
     CURRENT_TIMESTAMP()
   FROM msg_rollup AS r
   JOIN new_rows_bounds AS nb

@@ -1,0 +1,83 @@
+-- 0012 holiday_calendar_v2 (v1 -> v2)
+-- Recreates holiday_calendar in its v2 shape and seeds the twenty US holidays of 2025.
+--   holiday_date DATE NOT NULL (primary key, NOT ENFORCED), holiday_name STRING NOT NULL,
+--   holiday_type STRING (FEDERAL, CULTURAL, COMMERCIAL), is_major_holiday BOOL DEFAULT FALSE,
+--   saturation_impact_factor FLOAT64 DEFAULT 1.0 (volume multiplier; 0.6 = send 40 % less).
+--   Partitioned by DATE_TRUNC(holiday_date, YEAR); description and labels system=eros,
+--   component=scheduling, update_freq=annual.
+-- Why recreate: the v1 table has 2 columns (holiday_date, name); a REQUIRED holiday_name cannot
+-- be added to an existing table and partitioning cannot be changed, so the table is rebuilt.
+-- Rows of the v1 table are carried over (name -> holiday_name, '(unnamed)' when NULL,
+-- holiday_type NULL, not major, factor 1.0) unless their date is one of the seeded holidays;
+-- at v1 the table is normally empty.
+-- Changed from the original: D-4, the integer-range partition on EXTRACT(YEAR ...) that
+-- BigQuery rejects, becomes DATE_TRUNC(holiday_date, YEAR); D-5, the seed dates are DATE
+-- literals, not strings; D-33, the primary key and the defaults the original only described in
+-- comments are declared. The seed MERGE inserts missing dates only (never updates), so a re-run
+-- is harmless.
+
+CREATE OR REPLACE TEMP TABLE tmp_hc_v1_rows AS
+SELECT hc.holiday_date, hc.name
+FROM `${project}.${dataset}.holiday_calendar` AS hc;
+
+-- eros-migrate: allow destructive: v1 holiday_calendar cannot be altered into the v2 shape; its rows are copied above and re-inserted below
+DROP TABLE IF EXISTS `${project}.${dataset}.holiday_calendar`;
+
+CREATE TABLE IF NOT EXISTS `${project}.${dataset}.holiday_calendar` (
+  holiday_date DATE NOT NULL,
+  holiday_name STRING NOT NULL,
+  holiday_type STRING OPTIONS (description = 'FEDERAL, CULTURAL or COMMERCIAL'),
+  is_major_holiday BOOL DEFAULT FALSE,
+  saturation_impact_factor FLOAT64 DEFAULT 1.0 OPTIONS (description = 'Volume multiplier: 0.6 = cut volume by 40 %'),
+  PRIMARY KEY (holiday_date) NOT ENFORCED
+)
+PARTITION BY DATE_TRUNC(holiday_date, YEAR)
+OPTIONS (
+  description = 'US holiday calendar for scheduling and saturation analysis',
+  labels = [('system', 'eros'), ('component', 'scheduling'), ('update_freq', 'annual')]
+);
+
+MERGE `${project}.${dataset}.holiday_calendar` AS t
+USING (
+  SELECT holiday_date, holiday_name, holiday_type, is_major_holiday, saturation_impact_factor
+  FROM UNNEST([
+    STRUCT(DATE '2025-01-01' AS holiday_date, 'New Year Day' AS holiday_name, 'FEDERAL' AS holiday_type, TRUE AS is_major_holiday, 0.7 AS saturation_impact_factor),
+    STRUCT(DATE '2025-01-20', 'Martin Luther King Jr Day', 'FEDERAL', FALSE, 1.0),
+    STRUCT(DATE '2025-02-14', 'Valentine Day', 'COMMERCIAL', TRUE, 0.8),
+    STRUCT(DATE '2025-02-17', 'Presidents Day', 'FEDERAL', FALSE, 1.0),
+    STRUCT(DATE '2025-03-17', 'St Patrick Day', 'CULTURAL', FALSE, 1.0),
+    STRUCT(DATE '2025-04-20', 'Easter Sunday', 'CULTURAL', TRUE, 0.8),
+    STRUCT(DATE '2025-05-11', 'Mother Day', 'COMMERCIAL', TRUE, 0.8),
+    STRUCT(DATE '2025-05-26', 'Memorial Day', 'FEDERAL', TRUE, 0.8),
+    STRUCT(DATE '2025-06-15', 'Father Day', 'COMMERCIAL', FALSE, 0.9),
+    STRUCT(DATE '2025-06-19', 'Juneteenth', 'FEDERAL', FALSE, 1.0),
+    STRUCT(DATE '2025-07-04', 'Independence Day', 'FEDERAL', TRUE, 0.7),
+    STRUCT(DATE '2025-09-01', 'Labor Day', 'FEDERAL', TRUE, 0.8),
+    STRUCT(DATE '2025-10-13', 'Columbus Day', 'FEDERAL', FALSE, 1.0),
+    STRUCT(DATE '2025-10-31', 'Halloween', 'CULTURAL', FALSE, 0.9),
+    STRUCT(DATE '2025-11-11', 'Veterans Day', 'FEDERAL', FALSE, 1.0),
+    STRUCT(DATE '2025-11-27', 'Thanksgiving', 'FEDERAL', TRUE, 0.7),
+    STRUCT(DATE '2025-11-28', 'Black Friday', 'COMMERCIAL', FALSE, 0.9),
+    STRUCT(DATE '2025-12-24', 'Christmas Eve', 'CULTURAL', TRUE, 0.7),
+    STRUCT(DATE '2025-12-25', 'Christmas Day', 'FEDERAL', TRUE, 0.6),
+    STRUCT(DATE '2025-12-31', 'New Year Eve', 'CULTURAL', TRUE, 0.7)
+  ])
+) AS s
+ON t.holiday_date = s.holiday_date
+WHEN NOT MATCHED THEN
+  INSERT (holiday_date, holiday_name, holiday_type, is_major_holiday, saturation_impact_factor)
+  VALUES (s.holiday_date, s.holiday_name, s.holiday_type, s.is_major_holiday, s.saturation_impact_factor);
+
+INSERT INTO `${project}.${dataset}.holiday_calendar` (
+  holiday_date, holiday_name, holiday_type, is_major_holiday, saturation_impact_factor
+)
+SELECT v1.holiday_date, COALESCE(v1.name, '(unnamed)'), NULL, FALSE, 1.0
+FROM tmp_hc_v1_rows AS v1
+WHERE NOT EXISTS (
+  SELECT 1
+  FROM `${project}.${dataset}.holiday_calendar` AS hc
+  WHERE hc.holiday_date = v1.holiday_date
+);
+
+-- eros-migrate: allow destructive: drops this script's temp table
+DROP TABLE IF EXISTS tmp_hc_v1_rows;
