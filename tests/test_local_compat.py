@@ -564,3 +564,51 @@ def test_get_routine_returns_arguments_and_body(client: bigquery.Client, ds: str
     ]
     assert (procedure.type_, procedure.body) == ("PROCEDURE", "SET b = 'x';")
     assert [a.mode for a in procedure.arguments] == ["IN", "OUT"]
+
+
+def test_temp_tables_end_with_their_script(client: bigquery.Client, ds: str) -> None:
+    run(
+        client,
+        f"CREATE PROCEDURE {ds}.stage() BEGIN CREATE TEMP TABLE staged AS SELECT 1 AS a; END",
+    )
+
+    first = one(client, "CREATE TEMP TABLE scratch AS SELECT 1 AS a; SELECT a FROM scratch;")
+    second = one(client, "CREATE TEMP TABLE scratch AS SELECT 2 AS a; SELECT a FROM scratch;")
+    run(client, f"CALL {ds}.stage()")
+    run(client, f"CALL {ds}.stage()")
+
+    assert (first, second) == ({"a": 1}, {"a": 2})
+    with pytest.raises(exceptions.NotFound):
+        run(client, "SELECT a FROM scratch")
+
+
+@pytest.mark.parametrize(
+    ("sql", "statement_type"),
+    [
+        ("INSERT INTO {ds}.t VALUES (1); INSERT INTO {ds}.t VALUES (2);", "SCRIPT"),
+        ("INSERT INTO {ds}.t VALUES (3)", "INSERT"),
+        ("CREATE PROCEDURE {ds}.p() BEGIN INSERT INTO {ds}.t VALUES (4); END", "CREATE_PROCEDURE"),
+        ("CREATE FUNCTION {ds}.f(x INT64) AS (x)", "CREATE_FUNCTION"),
+        ("BEGIN INSERT INTO {ds}.t VALUES (5); END", "SCRIPT"),
+    ],
+)
+def test_dry_run_changes_nothing(
+    client: bigquery.Client, ds: str, sql: str, statement_type: str
+) -> None:
+    run(client, f"CREATE TABLE {ds}.t (id INT64)")
+    config = bigquery.QueryJobConfig(dry_run=True)
+
+    job = client.query(sql.format(ds=ds), job_config=config, retry=None, job_retry=None)  # type: ignore[arg-type]
+
+    assert job.statement_type == statement_type
+    assert one(client, f"SELECT COUNT(*) AS n FROM {ds}.t") == {"n": 0}
+    assert run(client, f"SELECT routine_name FROM {ds}.INFORMATION_SCHEMA.ROUTINES") == []
+
+
+def test_dry_run_reports_errors(client: bigquery.Client, ds: str) -> None:
+    run(client, f"CREATE TABLE {ds}.t (id INT64)")
+    config = bigquery.QueryJobConfig(dry_run=True)
+
+    for sql in (f"SELECT nope FROM {ds}.t", "BEGIN SELECT 1; END IF"):
+        with pytest.raises(exceptions.BadRequest):
+            client.query(sql, job_config=config, retry=None, job_retry=None)  # type: ignore[arg-type]

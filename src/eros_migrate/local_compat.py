@@ -1108,6 +1108,72 @@ def describe_routines_in_information_schema() -> None:
     _patch(inner_query, "expand_information_schema", expand_information_schema)
 
 
+def _temp_tables(engine: Any) -> set[str]:
+    rows = engine.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def drop_temp_tables_after_script() -> None:
+    """Drop the temporary tables a script created when the script ends.
+
+    BigQuery: a ``CREATE TEMP TABLE`` of a script or procedure lives until the script ends; the
+    next job neither sees it nor collides with its name. The engine: kept every temporary table
+    on its single DuckDB connection, so a later script creating the same name failed with
+    "Already Exists" and other jobs could read it.
+    """
+    from bqemulator.jobs import executor
+
+    original = executor._run_script
+
+    @functools.wraps(original)
+    async def _run_script(interpreter: Any, source: str, ctx: Any) -> Any:
+        before = _temp_tables(ctx.engine)
+        try:
+            return await original(interpreter, source, ctx)
+        finally:
+            for name in _temp_tables(ctx.engine) - before:
+                quoted = name.replace('"', '""')
+                ctx.engine.execute(f'DROP TABLE IF EXISTS temp.main."{quoted}"')
+
+    _patch(executor, "_run_script", _run_script)
+
+
+def dry_run_scripts_without_running_them() -> None:
+    """Validate a script or CREATE FUNCTION/PROCEDURE in a dry run instead of running it.
+
+    BigQuery: a dry run never changes anything; for a script it checks the script and reports
+    ``statementType`` ``SCRIPT``. The engine: dry-ran everything that is not a single DML or DDL
+    statement by executing it, so a dry run of a script applied it and a dry run of CREATE
+    PROCEDURE created the procedure. Such statements are now only parsed; the statements inside
+    a script are not checked one by one.
+    """
+    from bqemulator.api.routes import jobs as job_routes
+    from bqemulator.jobs.executor import classify_statement_type
+    from bqemulator.scripting.ast import CreateProcedureStmt, SqlStmt
+    from bqemulator.scripting.parser import parse_script
+
+    original = job_routes._dry_run_response
+
+    @functools.wraps(original)
+    async def _dry_run_response(*, bq_sql: str, **kwargs: Any) -> dict[str, Any]:
+        statements = parse_script(bq_sql).statements
+        if len(statements) == 1 and isinstance(statements[0], SqlStmt):
+            body: dict[str, Any] = await original(bq_sql=bq_sql, **kwargs)
+            return body
+
+        # An empty statement gives the engine's dry-run answer without executing anything.
+        body = await original(bq_sql="", **kwargs)
+        kind = "SCRIPT"
+        if len(statements) == 1 and isinstance(statements[0], CreateProcedureStmt):
+            kind = "CREATE_PROCEDURE"
+        elif len(statements) == 1:
+            kind = classify_statement_type(bq_sql) or kind
+        body["statementType"] = kind
+        return body
+
+    _patch(job_routes, "_dry_run_response", _dry_run_response)
+
+
 FIXES: tuple[Callable[[], None], ...] = (
     skip_spatial_extension,
     balance_procedure_body,
@@ -1127,6 +1193,8 @@ FIXES: tuple[Callable[[], None], ...] = (
     report_range_partitioning_and_defaults,
     apply_alter_table_to_metadata,
     describe_routines_in_information_schema,
+    drop_temp_tables_after_script,
+    dry_run_scripts_without_running_them,
 )
 
 
