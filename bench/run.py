@@ -127,8 +127,9 @@ def median_seconds(command: list[str], runs: int, cwd: Path | None = None) -> fl
 
 
 def cold_start() -> dict[str, float]:
+    help_command = [sys.executable, "-m", "eros_migrate.cli", "--help"]
     return {
-        "help_cold_start_s": median_seconds([sys.executable, "-m", "eros_migrate.cli", "--help"], 7),
+        "help_cold_start_s": median_seconds(help_command, 7),
         "python_start_s": median_seconds([sys.executable, "-c", "pass"], 7),
     }
 
