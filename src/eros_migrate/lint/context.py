@@ -121,7 +121,7 @@ class StatementVisit:
 
     def offset_of(self, node: exp.Expression) -> int:
         """The rendered offset where a node starts, or the statement's start if unknown."""
-        start, token = _first_token(node)
+        start, length, token = _first_token(node)
         root: exp.Expr = node
         while root.parent is not None:
             root = root.parent
@@ -130,13 +130,17 @@ class StatementVisit:
             return base
 
         absolute = base + start
-        if token is None or self._matches(absolute, token):
-            return absolute
-
-        # The node was parsed from other text than the statement's (a condition, a default):
-        # find its first token in the statement instead.
-        found = _find_word(self.statement.text, token)
-        return self.base + found if found >= 0 else self.base
+        text = self.lint.source.rendered
+        if token is not None and token.lower() not in text[absolute : absolute + length].lower():
+            # The node was parsed from other text than the statement's (a condition, a
+            # default): find its first token in the statement instead.
+            found = _find_word(self.statement.text, token)
+            return self.base + found if found >= 0 else self.base
+        # sqlglot places a string literal after its opening quote.
+        string = isinstance(node, exp.Literal) and node.is_string
+        if string and absolute > 0 and text[absolute - 1] in "'\"":
+            return absolute - 1
+        return absolute
 
     def offset_of_keyword(self, node: exp.Expression, keyword: str) -> int:
         """The offset of the keyword that opens a node the parser kept no position for."""
@@ -148,11 +152,6 @@ class StatementVisit:
     def report(self, rule: str, node: exp.Expression | None, message: str) -> None:
         offset = self.base if node is None else self.offset_of(node)
         self.lint.report(rule, offset, message)
-
-    def _matches(self, absolute: int, token: str) -> bool:
-        text = self.lint.source.rendered
-        window = text[absolute : absolute + len(token) + 1].lstrip("`")
-        return window[: len(token)].lower() == token.lower()
 
 
 StatementCheck = Callable[[FileLint, Statement, Scope], None]
@@ -176,19 +175,22 @@ def _statement_offset(source: Source, statement: Statement) -> int:
     return found if found >= 0 else offset
 
 
-def _first_token(node: exp.Expression) -> tuple[int | None, str | None]:
-    """The earliest parser position inside a node, with the text expected there."""
-    best: tuple[int | None, str | None] = (None, None)
+def _first_token(node: exp.Expression) -> tuple[int | None, int, str | None]:
+    """The earliest parser position inside a node: offset, length, and the text expected there."""
+    best: tuple[int | None, int, str | None] = (None, 0, None)
     for child in node.walk():
         meta = child._meta
         if not meta or "start" not in meta:
             continue
         start = meta["start"]
+        if start is None:
+            continue
         if best[0] is None or start < best[0]:
             token = meta.get("name")
             if token is None and isinstance(child, exp.Identifier | exp.Literal):
                 token = child.name.split(".")[0] if child.name else None
-            best = (start, token)
+            end = meta.get("end")
+            best = (start, end - start + 1 if isinstance(end, int) and end >= start else 1, token)
     return best
 
 

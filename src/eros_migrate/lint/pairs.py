@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from eros_migrate.lint.context import FileLint, StatementVisit, statement_offset
 from eros_migrate.lint.names import Reference, text_reference
+from eros_migrate.placeholders import LINT_DATASET, LINT_PROJECT
 
 _NAME = r"(?P<name>(?:`[^`]+`|[\w\-]+)(?:\s*\.\s*(?:`[^`]+`|[\w\-]+))*)"
 _KIND = (
@@ -35,6 +36,7 @@ _ALTER = re.compile(_LEAD + r"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?" + _NAME, re.I
 _ADD_COLUMN = re.compile(r"\bADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?`?(?P<column>\w+)`?", re.I)
 _DROP_COLUMN = re.compile(r"\bDROP\s+COLUMN\s+(?:IF\s+EXISTS\s+)?`?(?P<column>\w+)`?", re.I)
 
+_CREATES = ("create", "replace-or-create", "create-if-missing")
 _FAMILIES = {
     "TABLE": "table",
     "EXTERNAL TABLE": "table",
@@ -125,90 +127,97 @@ def compare(
     when the history is not known (a single pair linted on its own).
     """
     down_drops = {change.object for change in down.of("drop")}
-    down_creates = {
-        change.object for change in down.of("create", "replace-or-create", "create-if-missing")
-    }
+    down_creates = {change.object for change in down.of(*_CREATES)}
     created: set[tuple[str, str]] = set()
-    replaced: dict[tuple[str, str], str] = {}
+    replaced: dict[tuple[str, str], tuple[Change, str]] = {}
 
-    for change in up.of("create", "replace-or-create", "create-if-missing"):
+    for change in up.of(*_CREATES):
         earlier = existing.get(change.object) if existing is not None else None
         if earlier is not None and change.action != "create":
+            # IF NOT EXISTS of an existing object does nothing; OR REPLACE replaces it.
             if change.action == "replace-or-create":
-                replaced[change.object] = earlier
+                replaced[change.object] = (change, earlier)
             continue
+
         created.add(change.object)
         if change.object in down_drops:
             continue
         if change.object in down_creates and existing is None:
             # Without the history, a down that re-creates the object reads as a replacement.
             continue
+        name = display(change.name)
         up_lint.report_at(
             "down-mismatch",
             change.line,
             change.column,
-            f"the up migration creates {change.family} `{change.name}` but its down does not "
-            f"drop it: add `DROP {change.family.upper()} IF EXISTS {change.name};` to "
-            f"{down.file}",
+            f"the up migration creates {change.family} `{name}` but its down does not drop "
+            f"it: add `DROP {change.family.upper()} IF EXISTS {name};` to {down.file}",
         )
 
-    for obj, earlier in replaced.items():
-        change = next(item for item in up.items if item.object == obj)
-        if obj in down_creates:
-            continue
-        up_lint.report_at(
-            "down-mismatch",
-            change.line,
-            change.column,
-            f"the up migration replaces {obj[0]} `{obj[1]}`, which {earlier} created, but its "
-            "down does not restore it: re-create the earlier definition in the down migration",
-        )
+    for obj, (change, earlier) in replaced.items():
+        if obj not in down_creates:
+            up_lint.report_at(
+                "down-mismatch",
+                change.line,
+                change.column,
+                f"the up migration replaces {change.family} `{display(change.name)}`, which "
+                f"{earlier} created, but its down does not restore it: re-create the earlier "
+                "definition in the down migration",
+            )
 
     for change in down.of("drop"):
+        name = display(change.name)
         if change.object in replaced:
             message = (
-                f"the down drops {change.family} `{change.name}`, but its up only replaced it "
-                f"({replaced[change.object]} created it): re-create the earlier definition "
+                f"the down drops {change.family} `{name}`, but its up only replaced it "
+                f"({replaced[change.object][1]} created it): re-create the earlier definition "
                 "instead of dropping it"
             )
         elif change.object not in created:
             message = (
-                f"the down drops {change.family} `{change.name}`, which its up migration does "
-                "not create: remove the DROP, or create the object in the up migration"
+                f"the down drops {change.family} `{name}`, which its up migration does not "
+                "create: remove the DROP, or create the object in the up migration"
             )
         else:
             continue
         down_lint.report_at("down-mismatch", change.line, change.column, message)
 
+    _compare_columns(up, down, up_lint, down_lint)
+
+
+def _compare_columns(up: Changes, down: Changes, up_lint: FileLint, down_lint: FileLint) -> None:
+    """ALTER TABLE ADD COLUMN in the up and DROP COLUMN in the down go together."""
     added = {change.name for change in up.of("add-column")}
     dropped = {change.name for change in down.of("drop-column")}
     dropped_tables = {change.name for change in down.of("drop") if change.family == "table"}
+
     for change in up.of("add-column"):
-        table = change.name.rsplit(".", 1)[0]
-        if change.name not in dropped and table not in dropped_tables:
-            up_lint.report_at(
-                "down-mismatch",
-                change.line,
-                change.column,
-                f"the up migration adds column `{change.name}` but its down does not drop it: "
-                f"add `ALTER TABLE {table} DROP COLUMN IF EXISTS "
-                f"{change.name.rsplit('.', 1)[1]};`",
-            )
+        table, column = change.name.rsplit(".", 1)
+        if change.name in dropped or table in dropped_tables:
+            continue
+        up_lint.report_at(
+            "down-mismatch",
+            change.line,
+            change.column,
+            f"the up migration adds column `{display(change.name)}` but its down does not drop "
+            f"it: add `ALTER TABLE {display(table)} DROP COLUMN IF EXISTS {column};`",
+        )
+
     for change in down.of("drop-column"):
         if change.name not in added:
             down_lint.report_at(
                 "down-mismatch",
                 change.line,
                 change.column,
-                f"the down drops column `{change.name}`, which its up migration does not add: "
-                "dropping it loses data the up never wrote",
+                f"the down drops column `{display(change.name)}`, which its up migration does "
+                "not add: dropping it loses data the up never wrote",
             )
 
 
 def apply_history(changes: Changes, existing: dict[tuple[str, str], str]) -> None:
     """After an up migration: what it created exists, what it dropped no longer does."""
     for change in changes.items:
-        if change.action in ("create", "replace-or-create", "create-if-missing"):
+        if change.action in _CREATES:
             existing.setdefault(change.object, changes.file)
         elif change.action == "drop":
             existing.pop(change.object, None)
@@ -218,6 +227,17 @@ def _add(changes: Changes, lint: FileLint, action: str, match: re.Match[str], ba
     kind = " ".join(match.group("kind").upper().split())
     line, column = lint.source.position(base + match.start("name"))
     changes.items.append(Change(action, _FAMILIES[kind], _name(match.group("name")), line, column))
+
+
+def display(name: str) -> str:
+    """A fully qualified lint name as the user writes it, with placeholders."""
+    for rendered, placeholder in (
+        (f"{LINT_PROJECT}.{LINT_DATASET}.", "${dataset}."),
+        (f"{LINT_PROJECT}.", "${project}."),
+    ):
+        if name.startswith(rendered):
+            return placeholder + name[len(rendered) :]
+    return name
 
 
 def _name(text: str) -> str:

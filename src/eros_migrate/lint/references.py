@@ -18,7 +18,13 @@ def register(checks: Checks) -> None:
 
 def check_references(visit: StatementVisit) -> None:
     lint = visit.lint
-    local = visit.ctes | visit.aliases | lint.temp_tables | visit.scope.variables.keys()
+    local = (
+        visit.ctes
+        | visit.aliases
+        | lint.temp_tables
+        | lint.temp_functions
+        | set(visit.scope.variables)
+    )
     for table, reference in visit.tables:
         first = reference.project or reference.dataset or reference.region
         if first is not None and first.lower() in visit.aliases | visit.ctes:

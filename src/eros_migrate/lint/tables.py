@@ -8,8 +8,14 @@ from eros_migrate.lint.context import StatementVisit
 from eros_migrate.lint.safety import is_temporary
 from eros_migrate.lint.walk import Checks
 
-# A table made from another (LIKE, CLONE, COPY) takes that table's partitioning with it.
-_COPIES: tuple[type[exp.Expression], ...] = (exp.LikeProperty, exp.Clone)
+# Partitioning, clustering, or a table made from another (LIKE, CLONE), which takes that table's
+# partitioning with it.
+_LAYOUT: tuple[type[exp.Expression], ...] = (
+    exp.PartitionedByProperty,
+    exp.ClusterProperty,
+    exp.LikeProperty,
+    exp.Clone,
+)
 
 
 def register(checks: Checks) -> None:
@@ -25,7 +31,7 @@ def check_partitioning(root: exp.Expression, visit: StatementVisit) -> None:
 
     properties = root.args.get("properties")
     for prop in properties.expressions if properties is not None else ():
-        if isinstance(prop, exp.PartitionedByProperty | exp.ClusterProperty | _COPIES):
+        if isinstance(prop, _LAYOUT):
             return
 
     target = root.this.this if isinstance(root.this, exp.Schema) else root.this
