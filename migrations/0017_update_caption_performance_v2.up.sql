@@ -95,7 +95,11 @@ BEGIN
     m.emv,
     m.conversion,
     pm.median_emv,
-    m.emv > pm.median_emv AS is_success
+    m.emv > pm.median_emv AS is_success,
+    ROW_NUMBER() OVER (
+      PARTITION BY m.page_name, m.caption_id
+      ORDER BY IF(m.emv IS NULL, 1, 0), m.sending_time DESC
+    ) AS recency_rank
   FROM (
     SELECT
       k.message_key, k.page_name, k.caption_id, k.sending_time, k.sent_count,
@@ -147,7 +151,7 @@ BEGIN
       COALESCE(SUM(nm.earnings), 0) AS revenue_sum,
       AVG(nm.conversion) AS batch_conversion,
       AVG(nm.emv) AS batch_emv,
-      ARRAY_AGG(nm.emv IGNORE NULLS ORDER BY nm.sending_time DESC LIMIT 1)[SAFE_OFFSET(0)] AS last_emv,
+      MAX(IF(nm.recency_rank = 1, nm.emv, NULL)) AS last_emv,
       MAX(nm.sending_time) AS last_sent_at
     FROM tmp_ucp_new_messages AS nm
     GROUP BY nm.page_name, nm.caption_id;

@@ -30,8 +30,8 @@
 --         near 0 %. An empty pool counts as 100 % (nothing left to schedule), so no queue row.
 --   D-15  the breaker counts consecutive failures (reset by each success); active creators are
 --         relative to execution_date, not now; the loop order is deterministic; a re-run for
---         the same date does not queue a creator twice (MERGE, unless its earlier entry
---         FAILED); the creator list is an array variable, no temp table named like the
+--         the same date does not queue a creator twice (insert-if-absent, unless its earlier
+--         entry FAILED); the creator list is an array variable, no temp table named like the
 --         permanent active_creators; analyze_creator_performance's report lands in
 --         v_performance_report and is not needed further.
 --   Tables are created by migrations (0013), not inside the procedure.
@@ -101,8 +101,8 @@ BEGIN
     END IF;
 
     FOR v_creator IN (
-      SELECT c.page_name
-      FROM UNNEST(v_creators) AS c WITH OFFSET AS pos
+      SELECT creator AS page_name
+      FROM UNNEST(v_creators) AS creator WITH OFFSET AS pos
       ORDER BY pos
     )
     DO
@@ -152,14 +152,18 @@ BEGIN
         );
 
         IF COALESCE(v_saturation_pct, 0) < v_saturation_threshold THEN
-          MERGE `${project}.${dataset}.schedule_generation_queue` AS q
-          USING (SELECT v_page AS page_name, v_execution_date AS queue_date) AS s
-          ON q.page_name = s.page_name
-            AND q.execution_date = s.queue_date
-            AND q.status != 'FAILED'
-          WHEN NOT MATCHED THEN
-            INSERT (page_name, execution_date, saturation_pct, queued_at, status)
-            VALUES (s.page_name, s.queue_date, v_saturation_pct, CURRENT_TIMESTAMP(), 'PENDING');
+          INSERT INTO `${project}.${dataset}.schedule_generation_queue` (
+            page_name, execution_date, saturation_pct, queued_at, status
+          )
+          SELECT v_page, v_execution_date, v_saturation_pct, CURRENT_TIMESTAMP(), 'PENDING'
+          FROM UNNEST([1])
+          WHERE NOT EXISTS (
+            SELECT 1
+            FROM `${project}.${dataset}.schedule_generation_queue` AS q
+            WHERE q.page_name = v_page
+              AND q.execution_date = v_execution_date
+              AND q.status != 'FAILED'
+          );
         END IF;
 
         SET v_processed_creators = v_processed_creators + 1;
