@@ -612,3 +612,21 @@ def test_dry_run_reports_errors(client: bigquery.Client, ds: str) -> None:
     for sql in (f"SELECT nope FROM {ds}.t", "BEGIN SELECT 1; END IF"):
         with pytest.raises(exceptions.BadRequest):
             client.query(sql, job_config=config, retry=None, job_retry=None)  # type: ignore[arg-type]
+
+
+def test_routines_with_if_not_exists_and_options(client: bigquery.Client, ds: str) -> None:
+    run(
+        client,
+        f"""CREATE FUNCTION IF NOT EXISTS {ds}.f(x INT64) RETURNS INT64 AS (x + 1)
+          OPTIONS (description = 'adds one');
+        CREATE FUNCTION IF NOT EXISTS {ds}.f(x INT64) RETURNS INT64 AS (x + 2);
+        CREATE PROCEDURE IF NOT EXISTS {ds}.p(x INT64) OPTIONS (description = 'echo')
+        BEGIN
+          CREATE TEMP TABLE t OPTIONS (description = 'kept in the body') AS SELECT x AS v;
+          SELECT v FROM t;
+        END;
+        CREATE PROCEDURE IF NOT EXISTS {ds}.p(x INT64) BEGIN SELECT 0 AS v; END;""",
+    )
+
+    assert one(client, f"SELECT {ds}.f(1) AS v") == {"v": 2}
+    assert one(client, f"CALL {ds}.p(7)") == {"v": 7}

@@ -481,6 +481,135 @@ def ignore_language_sql() -> None:
     _patch(Parser, "__init__", __init__)
 
 
+_ROUTINE_PREFIX = frozenset({"OR", "REPLACE", "TEMP", "TEMPORARY", "TABLE"})
+
+
+def _group_end(tokens: list[Any], start: int) -> int:
+    """Index just past the parenthesised group that opens at ``tokens[start]``."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        if tokens[index].kind == "PUNCT" and tokens[index].value == "(":
+            depth += 1
+        elif tokens[index].kind == "PUNCT" and tokens[index].value == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(tokens)
+
+
+def _is_routine_definition(tokens: list[Any], create: int) -> bool:
+    """Whether the CREATE at ``tokens[create]`` defines a function or procedure."""
+    index = create + 1
+    while index < len(tokens) and _word(tokens[index]) in _ROUTINE_PREFIX:
+        index += 1
+    return index < len(tokens) and _word(tokens[index]) in ("FUNCTION", "PROCEDURE")
+
+
+def _strip_routine_header(tokens: list[Any], create: int) -> tuple[list[Any], int, bool]:
+    """Drop ``IF NOT EXISTS`` and ``OPTIONS (...)`` from the routine definition at ``create``.
+
+    Scans a procedure up to its BEGIN and a function up to its end. Returns the tokens kept,
+    the index where the scan stopped, and whether IF NOT EXISTS was present.
+    """
+    index = create + 1
+    while _word(tokens[index]) in _ROUTINE_PREFIX:
+        index += 1
+    is_procedure = _word(tokens[index]) == "PROCEDURE"
+    kept = tokens[create : index + 1]
+    index += 1
+
+    if_absent = [_word(t) for t in tokens[index : index + 3]] == ["IF", "NOT", "EXISTS"]
+    if if_absent:
+        index += 3
+
+    depth = 0
+    while tokens[index].kind != "EOF":
+        token, word = tokens[index], _word(tokens[index])
+        at_top = depth == 0
+        if at_top and ((is_procedure and word == "BEGIN") or token.value == ";"):
+            break
+        if at_top and word == "OPTIONS" and tokens[index + 1].value == "(":
+            index = _group_end(tokens, index + 1)
+            continue
+        if token.kind == "PUNCT" and token.value in ("(", ")"):
+            depth += 1 if token.value == "(" else -1
+        kept.append(token)
+        index += 1
+    return kept, index, if_absent
+
+
+def accept_routine_header_clauses() -> None:
+    """Accept ``IF NOT EXISTS`` and ``OPTIONS (...)`` on CREATE FUNCTION and CREATE PROCEDURE.
+
+    BigQuery: ``CREATE FUNCTION IF NOT EXISTS`` and ``CREATE PROCEDURE IF NOT EXISTS`` do
+    nothing when the routine exists; ``OPTIONS (description = ...)`` may follow a function's
+    body or precede a procedure's BEGIN. The engine: failed on both with "Expected identifier"
+    or a DuckDB syntax error. The options are dropped; IF NOT EXISTS skips an existing routine.
+    """
+    import dataclasses
+
+    from bqemulator.scripting import ast
+    from bqemulator.scripting.interpreter import ScriptInterpreter
+    from bqemulator.scripting.parser import Parser
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class FunctionIfAbsent(ast.CreateFunctionStmt):
+        """CREATE FUNCTION IF NOT EXISTS."""
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class ProcedureIfAbsent(ast.CreateProcedureStmt):
+        """CREATE PROCEDURE IF NOT EXISTS."""
+
+    original_init = Parser.__init__
+    original_parse = Parser._parse_create_routine
+
+    @functools.wraps(original_init)
+    def __init__(self: Parser, source: str) -> None:
+        original_init(self, source)
+
+        tokens = self._cursor._tokens
+        kept: list[Any] = []
+        self.eros_if_absent = set()  # type: ignore[attr-defined]
+        index = 0
+        while index < len(tokens):
+            if _word(tokens[index]) == "CREATE" and _is_routine_definition(tokens, index):
+                header, resume, if_absent = _strip_routine_header(tokens, index)
+                if if_absent:
+                    self.eros_if_absent.add(id(tokens[index]))  # type: ignore[attr-defined]
+                kept.extend(header)
+                index = resume
+                continue
+            kept.append(tokens[index])
+            index += 1
+        self._cursor._tokens = kept
+
+    @functools.wraps(original_parse)
+    def _parse_create_routine(self: Parser) -> Any:
+        if_absent = id(self._cursor.current) in self.eros_if_absent  # type: ignore[attr-defined]
+        stmt = original_parse(self)
+
+        if not if_absent:
+            return stmt
+        marked = FunctionIfAbsent if isinstance(stmt, ast.CreateFunctionStmt) else ProcedureIfAbsent
+        values = {field.name: getattr(stmt, field.name) for field in dataclasses.fields(stmt)}
+        return marked(**values)
+
+    def skip_if_present(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        async def create(self: ScriptInterpreter, stmt: Any) -> None:
+            marked = isinstance(stmt, (FunctionIfAbsent, ProcedureIfAbsent)) and "." in stmt.name
+            if marked and self._ctx.catalog.get_routine(*self._resolve_ref(stmt.name)):
+                return
+            await original(self, stmt)
+
+        return create
+
+    _patch(Parser, "__init__", __init__)
+    _patch(Parser, "_parse_create_routine", _parse_create_routine)
+    for name in ("_exec_create_function", "_exec_create_procedure"):
+        _patch(ScriptInterpreter, name, skip_if_present(getattr(ScriptInterpreter, name)))
+
+
 # `[OFFSET(` or `[SAFE_OFFSET(` followed by anything but an integer literal and `)`.
 _COMPUTED_OFFSET = re.compile(r"\[\s*(?:SAFE_)?OFFSET\s*\(\s*(?!\d+\s*\))", flags=re.IGNORECASE)
 
@@ -1187,6 +1316,7 @@ FIXES: tuple[Callable[[], None], ...] = (
     count_dml_rows,
     ignore_unenforced_constraints,
     ignore_language_sql,
+    accept_routine_header_clauses,
     zero_based_computed_offsets,
     keep_quantile_index,
     record_table_metadata,
