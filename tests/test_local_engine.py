@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from google.api_core.client_options import ClientOptions
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import bigquery
 
 from eros_migrate.local_engine import LocalEngine
 
@@ -186,3 +191,44 @@ def test_start_time_is_short() -> None:
 
     # The imports are paid once per process; a later start takes a fraction of a second.
     assert elapsed < 5
+
+
+def test_serve_runs_until_sigterm(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from pathlib import Path; from eros_migrate.local_engine import serve; "
+            f"serve(Path({str(tmp_path)!r}), port={port})",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    client = bigquery.Client(
+        project="local-project",
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        client_options=ClientOptions(api_endpoint=f"http://127.0.0.1:{port}"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.query("CREATE SCHEMA served", retry=None, job_retry=None).result()  # type: ignore[arg-type]
+                break
+            except requests.exceptions.ConnectionError:
+                assert time.monotonic() < deadline, "serve() did not start"
+                time.sleep(0.2)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=30)
+
+    with LocalEngine(tmp_path) as engine:
+        datasets = {d.dataset_id for d in engine.client().list_datasets()}
+
+    assert server.returncode == 0, err
+    assert (out, err) == ("", "")
+    assert "served" in datasets
