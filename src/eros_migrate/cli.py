@@ -335,6 +335,128 @@ def verify(tag: str | None, target: str | None, output: str) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--keep", is_flag=True, help="Keep the sandbox dataset for inspection.")
+@target_option
+@format_option()
+def rehearse(keep: bool, target: str | None, output: str) -> None:
+    """Apply the chain up, down and up again in a throwaway sandbox; exit 1 on any FAIL."""
+    from eros_migrate.rehearse import FAILED, PASSED, StepReport
+    from eros_migrate.rehearse import rehearse as run_rehearsal
+
+    def show(step: StepReport) -> None:
+        mark = {PASSED: "PASS", FAILED: "FAIL"}.get(step.status, "SKIP")
+        text = f"{mark}  {step.name:<18} {step.duration_ms:>7} ms  {step.detail}"
+        {PASSED: console.ok, FAILED: console.fail}.get(step.status, console.warn)(text)
+
+    report = run_rehearsal(
+        _state().settings(), _target(target), keep=keep, on_step=show if output == "text" else None
+    )
+    if output == "json":
+        console.emit_json(report.to_dict())
+    else:
+        for item in report.dry_runs:
+            size = f"{item.bytes_processed:,} bytes" if item.bytes_processed is not None else ""
+            console.say(f"dry run  {item.file}:{item.line}  {size}{item.note}")
+        for note in report.notes:
+            console.say(f"note: {note}")
+        verdict = "passed" if report.passed else "FAILED"
+        console.say(f"rehearsal of {report.target} in {report.sandbox}: {verdict}")
+    if not report.passed:
+        sys.exit(1)
+
+
+@cli.group()
+def schedules() -> None:
+    """Scheduled queries declared in schedules.toml: plan, apply, run."""
+
+
+@schedules.command(name="plan")
+@target_option
+@format_option()
+def schedules_plan(target: str | None, output: str) -> None:
+    """Show what apply would create, change or remove on a BigQuery target."""
+    from eros_migrate import schedules as scheduled
+
+    result = scheduled.plan(_state().settings(), _target(target))
+    if output == "json":
+        console.emit_json(result.to_dict())
+        return
+
+    _print_schedule_findings(result.findings)
+    console.say(f"scheduled queries on {result.target} ({result.parent}):")
+    for change in result.changes:
+        console.say(_describe_change(change))
+    for note in result.notes:
+        console.warn(f"note: {note}")
+    if not result.pending:
+        console.say("nothing to change")
+
+
+@schedules.command(name="apply")
+@click.option("--yes", is_flag=True, help="Confirm removals on a protected target.")
+@target_option
+@format_option()
+def schedules_apply(yes: bool, target: str | None, output: str) -> None:
+    """Make the target's scheduled queries match schedules.toml (only those it owns)."""
+    from eros_migrate import schedules as scheduled
+
+    def show(change: scheduled.Change) -> None:
+        console.ok(_describe_change(change))
+
+    report = scheduled.apply(
+        _state().settings(), _target(target), yes=yes,
+        on_change=show if output == "text" else None,
+    )
+    if output == "json":
+        console.emit_json(report.to_dict())
+        return
+
+    for note in report.plan.notes:
+        console.warn(f"note: {note}")
+    console.say(f"{len(report.applied)} change(s) applied to {report.plan.target}")
+
+
+@schedules.command(name="run")
+@click.argument("names", nargs=-1)
+@target_option
+@format_option()
+def schedules_run(names: tuple[str, ...], target: str | None, output: str) -> None:
+    """Run declared queries (default: every enabled one) now, and record the runs."""
+    from eros_migrate import schedules as scheduled
+
+    def show(result: scheduled.RunResult) -> None:
+        if result.succeeded:
+            console.ok(f"  succeeded  {result.schedule}  (job {result.job_id})")
+        else:
+            console.fail(f"  failed     {result.schedule}  (job {result.job_id}): {result.error}")
+
+    results = scheduled.run_schedules(
+        _state().settings(), list(names), target_name=_target(target),
+        on_result=show if output == "text" else None,
+    )
+    if output == "json":
+        console.emit_json([result.to_dict() for result in results])
+    if any(not result.succeeded for result in results):
+        sys.exit(1)
+
+
+def _describe_change(change: Any) -> str:
+    text = f"  {change.action:<9} {change.display_name}"
+    if change.fields:
+        text += f"  ({', '.join(change.fields)})"
+    if change.desired is not None and change.action in ("create", "update"):
+        text += f"  schedule {change.desired.schedule!r} UTC"
+    if change.reason:
+        text += f"  - {change.reason}"
+    return text
+
+
+def _print_schedule_findings(findings: list[Any]) -> None:
+    for finding in findings:
+        (console.fail if finding.severity == "error" else console.warn)(str(finding))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn errors into messages and exit codes."""
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
