@@ -286,6 +286,48 @@ def sql_command(query: str | None, file: Path | None, target: str | None, output
 
 
 @cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=9050, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the engine's data (default: .eros/local of the project).")
+def serve(port: int, data_dir: Path | None) -> None:
+    """Serve the local engine so several processes share one target, until Ctrl-C.
+
+    Point a target at it with engine = "bigquery" and endpoint = "http://127.0.0.1:PORT".
+    """
+    from eros_migrate.config import DEFAULT_LOCAL_DIR
+    from eros_migrate.local_engine import serve as serve_engine
+
+    folder = data_dir or _state().settings().root / DEFAULT_LOCAL_DIR
+    _require_free_port(port)
+
+    def ready(url: str) -> None:
+        console.say(f"endpoint: {url}")
+        console.say(f"ready: serving the local engine from {folder}; stop with Ctrl-C")
+
+    serve_engine(folder, "127.0.0.1", port, on_ready=ready)
+    console.say("stopped")
+
+
+def _require_free_port(port: int) -> None:
+    """Refuse a busy port here: the engine's server would exit with a bare traceback."""
+    import socket
+
+    from eros_migrate.errors import TargetError
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise TargetError(
+                f"cannot serve on 127.0.0.1:{port}: {error.strerror}",
+                hint="another program (perhaps another `eros-migrate serve`) uses that port; "
+                "pick another with --port",
+            ) from error
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @format_option("text", "json", "sarif")
 def lint(paths: tuple[Path, ...], output: str) -> None:
@@ -455,6 +497,33 @@ def _describe_change(change: Any) -> str:
 def _print_schedule_findings(findings: list[Any]) -> None:
     for finding in findings:
         (console.fail if finding.severity == "error" else console.warn)(str(finding))
+
+
+@cli.command()
+@target_option
+@format_option()
+def drift(target: str | None, output: str) -> None:
+    """Find changed migration files and objects changed outside the chain; exit 1 on drift."""
+    from eros_migrate.drift import drift as find_drift
+
+    report = find_drift(_state().settings(), _target(target))
+    if output == "json":
+        console.emit_json(report.to_dict())
+    else:
+        for changed in report.changed_files:
+            console.fail(f"changed file  {changed.describe()}")
+        for difference in report.objects:
+            console.fail(f"{difference.problem:<13} {difference.kind} {difference.name}"
+                         + (f": {difference.detail}" if difference.detail else ""))
+        for note in report.notes:
+            console.warn(f"note: {note}")
+        if report.drift:
+            console.say(f"drift on {report.target}: {len(report.changed_files)} changed "
+                        f"file(s), {len(report.objects)} object(s)")
+        else:
+            console.ok(f"no drift on {report.target} (version {report.version or 0})")
+    if report.drift:
+        sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

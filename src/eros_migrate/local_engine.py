@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -256,10 +258,37 @@ class LocalEngine:
         )
 
 
-def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 9050) -> None:
-    """Run a persistent engine in the foreground until SIGINT or SIGTERM."""
+def serve(
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 9050,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run a persistent engine in the foreground until SIGINT or SIGTERM.
+
+    ``on_ready`` receives the REST URL once the engine accepts requests, so that a caller
+    (or a process waiting on this one's output) never connects too early.
+    """
     _prepare_engine()
     from bqemulator.server import EmulatorServer
 
-    log.info("serving the local engine at http://%s:%s from %s", host, port, data_dir)
-    EmulatorServer(_settings(data_dir, host, port, 0)).run_forever()
+    server = EmulatorServer(_settings(data_dir, host, port, 0))
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        # Engine work runs on named threads, so its sqlglot chatter is routed like in-process.
+        loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix=_THREAD_PREFIX))
+        stopping = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+
+        await server.start()
+        try:
+            log.info("serving the local engine at %s from %s", server.rest_url, data_dir)
+            if on_ready is not None:
+                on_ready(server.rest_url)
+            await stopping.wait()
+        finally:
+            await server.stop()
+
+    asyncio.run(run())
