@@ -526,6 +526,124 @@ def drift(target: str | None, output: str) -> None:
         sys.exit(1)
 
 
+@cli.group()
+def schedules() -> None:
+    """Scheduled queries declared in schedules.toml: plan, apply, run."""
+
+
+@schedules.command(name="plan")
+@target_option
+@format_option()
+def schedules_plan(target: str | None, output: str) -> None:
+    """Show what apply would create, change or remove on a BigQuery target."""
+    from eros_migrate import schedules as scheduled
+
+    result = scheduled.plan(_state().settings(), _target(target))
+    if output == "json":
+        console.emit_json(result.to_dict())
+        return
+
+    _print_schedule_findings(result.findings)
+    console.say(f"scheduled queries on {result.target} ({result.parent}):")
+    for change in result.changes:
+        console.say(_describe_change(change))
+    for note in result.notes:
+        console.warn(f"note: {note}")
+    if not result.pending:
+        console.say("nothing to change")
+
+
+@schedules.command(name="apply")
+@click.option("--yes", is_flag=True, help="Confirm removals on a protected target.")
+@target_option
+@format_option()
+def schedules_apply(yes: bool, target: str | None, output: str) -> None:
+    """Make the target's scheduled queries match schedules.toml (only those it owns)."""
+    from eros_migrate import schedules as scheduled
+
+    def show(change: scheduled.Change) -> None:
+        console.ok(_describe_change(change))
+
+    report = scheduled.apply(
+        _state().settings(), _target(target), yes=yes,
+        on_change=show if output == "text" else None,
+    )
+    if output == "json":
+        console.emit_json(report.to_dict())
+        return
+
+    for note in report.plan.notes:
+        console.warn(f"note: {note}")
+    console.say(f"{len(report.applied)} change(s) applied to {report.plan.target}")
+
+
+@schedules.command(name="run")
+@click.argument("names", nargs=-1)
+@target_option
+@format_option()
+def schedules_run(names: tuple[str, ...], target: str | None, output: str) -> None:
+    """Run declared queries (default: every enabled one) now, and record the runs."""
+    from eros_migrate import schedules as scheduled
+
+    def show(result: scheduled.RunResult) -> None:
+        if result.succeeded:
+            console.ok(f"  succeeded  {result.schedule}  (job {result.job_id})")
+        else:
+            console.fail(f"  failed     {result.schedule}  (job {result.job_id}): {result.error}")
+
+    results = scheduled.run_schedules(
+        _state().settings(), list(names), target_name=_target(target),
+        on_result=show if output == "text" else None,
+    )
+    if output == "json":
+        console.emit_json([result.to_dict() for result in results])
+    if any(not result.succeeded for result in results):
+        sys.exit(1)
+
+
+def _describe_change(change: Any) -> str:
+    text = f"  {change.action:<9} {change.display_name}"
+    if change.fields:
+        text += f"  ({', '.join(change.fields)})"
+    if change.desired is not None and change.action in ("create", "update"):
+        text += f"  schedule {change.desired.schedule!r} UTC"
+    if change.reason:
+        text += f"  - {change.reason}"
+    return text
+
+
+def _print_schedule_findings(findings: list[Any]) -> None:
+    for finding in findings:
+        (console.fail if finding.severity == "error" else console.warn)(str(finding))
+
+
+@cli.command()
+@target_option
+@format_option()
+def drift(target: str | None, output: str) -> None:
+    """Find changed migration files and objects changed outside the chain; exit 1 on drift."""
+    from eros_migrate.drift import drift as find_drift
+
+    report = find_drift(_state().settings(), _target(target))
+    if output == "json":
+        console.emit_json(report.to_dict())
+    else:
+        for changed in report.changed_files:
+            console.fail(f"changed file  {changed.describe()}")
+        for difference in report.objects:
+            console.fail(f"{difference.problem:<13} {difference.kind} {difference.name}"
+                         + (f": {difference.detail}" if difference.detail else ""))
+        for note in report.notes:
+            console.warn(f"note: {note}")
+        if report.drift:
+            console.say(f"drift on {report.target}: {len(report.changed_files)} changed "
+                        f"file(s), {len(report.objects)} object(s)")
+        else:
+            console.ok(f"no drift on {report.target} (version {report.version or 0})")
+    if report.drift:
+        sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn errors into messages and exit codes."""
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
