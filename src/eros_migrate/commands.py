@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 import random
 import re
 import socket
@@ -255,15 +256,14 @@ def read_state_and_holder(session: Session) -> tuple[LedgerState, LockHolder | N
 
 
 def acquire_lock(session: Session, command: str, wait_seconds: float = 0.0) -> None:
-    """Take the lock by compare-and-set; wait up to `wait_seconds` for a holder to finish."""
-    sql = lock.acquire_sql(
-        session.project,
-        session.dataset,
-        session.run_id,
-        session.identity,
-        command,
-        lock.DEFAULT_LEASE_MINUTES,
-    )
+    """Take the lock by compare-and-set; wait up to `wait_seconds` for a holder to finish.
+
+    A holder that ran on this host and whose process is gone (a crash, a kill) is replaced at
+    once instead of blocking until its lease ends.
+    """
+    host = socket.gethostname()
+    claim = lock.Claim(session.run_id, session.identity, command, host, os.getpid())
+    sql = lock.acquire_sql(session.project, session.dataset, claim)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -274,8 +274,16 @@ def acquire_lock(session: Session, command: str, wait_seconds: float = 0.0) -> N
         if result.affected_rows == 1:
             return
 
+        holder = read_holder(session)
+        if holder is not None and holder.is_dead_on(host):
+            log.warning("taking over the lock of run %s: its process %s is gone",
+                        holder.holder, holder.pid)
+            takeover = lock.take_over_sql(session.project, session.dataset, claim, holder.holder)
+            if session.connection.run(takeover).affected_rows == 1:
+                return
+            continue
+
         if time.monotonic() >= deadline:
-            holder = read_holder(session)
             held_by = holder.describe() if holder else "another run (it has just finished)"
             raise LockHeldError(
                 f"the target {session.target.describe()} is locked by {held_by}",

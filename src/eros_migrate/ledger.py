@@ -65,6 +65,8 @@ def state_and_lock_sql(project: str, dataset: str, lock_table: str, lock_name: s
         ("holder", "STRING"),
         ("holder_identity", "STRING"),
         ("command", "STRING"),
+        ("host", "STRING"),
+        ("pid", "INT64"),
         ("acquired_at", "TIMESTAMP"),
         ("expires_at", "TIMESTAMP"),
     )

@@ -9,6 +9,7 @@ no longer holds it, so an expired and retaken lock can never let two runs interl
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,8 @@ def create_sql(project: str, dataset: str) -> str:
         "  holder STRING NOT NULL,\n"
         "  holder_identity STRING,\n"
         "  command STRING,\n"
+        "  host STRING,\n"
+        "  pid INT64,\n"
         "  acquired_at TIMESTAMP NOT NULL,\n"
         "  expires_at TIMESTAMP NOT NULL\n"
         ")\n"
@@ -46,6 +49,8 @@ class LockHolder:
     command: str | None
     acquired_at: datetime
     expires_at: datetime
+    host: str | None = None
+    pid: int | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> LockHolder:
@@ -55,7 +60,21 @@ class LockHolder:
             command=row.get("command"),
             acquired_at=row["acquired_at"],
             expires_at=row["expires_at"],
+            host=row.get("host"),
+            pid=row.get("pid"),
         )
+
+    def is_dead_on(self, host: str) -> bool:
+        """True when the holder ran on this host and its process no longer exists."""
+        if self.host != host or self.pid is None:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
 
     def describe(self) -> str:
         who = self.identity or "unknown"
@@ -72,25 +91,66 @@ class LockHolder:
             "command": self.command,
             "acquired_at": self.acquired_at.isoformat(),
             "expires_at": self.expires_at.isoformat(),
+            "host": self.host,
+            "pid": self.pid,
         }
 
 
-def acquire_sql(
-    project: str, dataset: str, run_id: str, identity: str, command: str, lease_minutes: int
-) -> str:
-    expires = f"TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL {int(lease_minutes)} MINUTE)"
+@dataclass(frozen=True)
+class Claim:
+    """Who asks for the lock."""
+
+    run_id: str
+    identity: str
+    command: str
+    host: str
+    pid: int
+    lease_minutes: int = DEFAULT_LEASE_MINUTES
+
+
+def _set_holder(claim: Claim) -> str:
+    expires = f"TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL {int(claim.lease_minutes)} MINUTE)"
+    return (
+        f"holder = {sqltext.string(claim.run_id)}, "
+        f"holder_identity = {sqltext.string(claim.identity)},\n"
+        f"  command = {sqltext.string(claim.command)}, host = {sqltext.string(claim.host)}, "
+        f"pid = {sqltext.integer(claim.pid)},\n"
+        f"  acquired_at = CURRENT_TIMESTAMP(), expires_at = {expires}"
+    )
+
+
+def acquire_sql(project: str, dataset: str, claim: Claim) -> str:
+    expires = f"TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL {int(claim.lease_minutes)} MINUTE)"
+    values = ", ".join(
+        [
+            "wanted.lock_name",
+            sqltext.string(claim.run_id),
+            sqltext.string(claim.identity),
+            sqltext.string(claim.command),
+            sqltext.string(claim.host),
+            sqltext.integer(claim.pid),
+            "CURRENT_TIMESTAMP()",
+            expires,
+        ]
+    )
     return (
         f"MERGE {table_ref(project, dataset)} AS held\n"
         f"USING (SELECT {sqltext.string(LOCK_NAME)} AS lock_name) AS wanted\n"
         "ON held.lock_name = wanted.lock_name\n"
-        "WHEN MATCHED AND held.expires_at < CURRENT_TIMESTAMP() THEN UPDATE SET\n"
-        f"  holder = {sqltext.string(run_id)}, holder_identity = {sqltext.string(identity)},\n"
-        f"  command = {sqltext.string(command)}, acquired_at = CURRENT_TIMESTAMP(),\n"
-        f"  expires_at = {expires}\n"
+        f"WHEN MATCHED AND held.expires_at < CURRENT_TIMESTAMP() THEN UPDATE SET\n"
+        f"  {_set_holder(claim)}\n"
         "WHEN NOT MATCHED THEN INSERT\n"
-        "  (lock_name, holder, holder_identity, command, acquired_at, expires_at)\n"
-        f"  VALUES (wanted.lock_name, {sqltext.string(run_id)}, {sqltext.string(identity)},\n"
-        f"          {sqltext.string(command)}, CURRENT_TIMESTAMP(), {expires})"
+        "  (lock_name, holder, holder_identity, command, host, pid, acquired_at, expires_at)\n"
+        f"  VALUES ({values})"
+    )
+
+
+def take_over_sql(project: str, dataset: str, claim: Claim, previous: str) -> str:
+    """Replace a holder known to be gone; the holder condition keeps it a compare-and-set."""
+    return (
+        f"UPDATE {table_ref(project, dataset)} SET\n"
+        f"  {_set_holder(claim)}\n"
+        f"WHERE lock_name = {sqltext.string(LOCK_NAME)} AND holder = {sqltext.string(previous)}"
     )
 
 
@@ -108,7 +168,7 @@ def break_sql(project: str, dataset: str) -> str:
 
 def holder_sql(project: str, dataset: str) -> str:
     return (
-        "SELECT holder, holder_identity, command, acquired_at, expires_at\n"
+        "SELECT holder, holder_identity, command, host, pid, acquired_at, expires_at\n"
         f"FROM {table_ref(project, dataset)} WHERE lock_name = {sqltext.string(LOCK_NAME)}"
     )
 
