@@ -91,7 +91,7 @@ def check_division(node: exp.Expression, visit: StatementVisit) -> None:
         return
 
     divisor = _unwrap(node.expression)
-    if _safe_divisor(divisor) or _inside_ieee_divide(node):
+    if _safe_divisor(divisor) or _inside_ieee_divide(node) or _guarded(node, divisor):
         return
     visit.report(
         "unsafe-division",
@@ -273,6 +273,85 @@ def _constant(node: exp.Expression) -> float | None:
             return left * right
         return left / right if right else None
     return None
+
+
+def _guarded(node: exp.Expression, divisor: exp.Expression) -> bool:
+    """Whether enclosing IFs or CASEs have already ruled out a zero divisor.
+
+    `IF(d = 0, 0, a / d)`, `IF(d > 0, a / d, 0)`, `CASE WHEN d <= 0 THEN 0 ELSE a / d END`;
+    a divisor that is a product counts as guarded when each of its factors is.
+    """
+    factors = _factors(divisor)
+    if not factors:
+        return False
+
+    guards: list[tuple[exp.Expression, bool]] = []
+    child: exp.Expression = node
+    parent = node.parent
+    while isinstance(parent, exp.Expression):
+        if isinstance(parent, exp.If) and child is parent.args.get("true"):
+            guards.append((parent.this, True))
+        elif isinstance(parent, exp.If) and child is parent.args.get("false"):
+            guards.append((parent.this, False))
+        elif isinstance(parent, exp.Case) and child is parent.args.get("default"):
+            guards.extend((branch.this, False) for branch in parent.args.get("ifs") or ())
+        child, parent = parent, parent.parent
+
+    return all(
+        any(_rules_out_zero(condition, factor, holds) for condition, holds in guards)
+        for factor in factors
+    )
+
+
+def _factors(divisor: exp.Expression) -> list[exp.Expression]:
+    """The factors of a product that may be zero; empty when one of them is a literal zero."""
+    divisor = _unwrap(divisor)
+    if isinstance(divisor, exp.Mul):
+        left, right = _factors(divisor.this), _factors(divisor.expression)
+        return left + right if left and right else []
+    value = _constant(divisor)
+    if value is not None:
+        # A non-zero constant needs no guard; a marker keeps the product's factor list non-empty.
+        return [] if value == 0 else [exp.Literal.number(1)]
+    return [divisor]
+
+
+def _rules_out_zero(condition: exp.Expression, factor: exp.Expression, holds: bool) -> bool:
+    """Whether `factor` cannot be zero where `condition` is `holds` (true or false)."""
+    if _constant(factor) is not None:
+        return True
+    while isinstance(condition, exp.Paren):
+        condition = condition.this
+
+    if holds:
+        if isinstance(condition, exp.And):
+            return any(
+                _rules_out_zero(side, factor, True)
+                for side in (condition.this, condition.expression)
+            )
+        return isinstance(condition, exp.NEQ | exp.GT | exp.LT) and _with_zero(condition, factor)
+
+    if isinstance(condition, exp.Or):
+        return any(
+            _rules_out_zero(side, factor, False) for side in (condition.this, condition.expression)
+        )
+    return isinstance(condition, exp.EQ | exp.GTE | exp.LTE) and _with_zero(condition, factor)
+
+
+def _with_zero(comparison: exp.Expression, factor: exp.Expression) -> bool:
+    """`factor <op> 0` or `0 <op> factor`."""
+    left, right = _unwrap(comparison.this), _unwrap(comparison.expression)
+    if _constant(right) == 0:
+        return _same_value(left, factor)
+    return _constant(left) == 0 and _same_value(right, factor)
+
+
+def _same_value(left: exp.Expression, right: exp.Expression) -> bool:
+    if isinstance(left, exp.Column) and isinstance(right, exp.Column):
+        return _same(left, right)
+    return left.sql(dialect="bigquery", normalize=True) == right.sql(
+        dialect="bigquery", normalize=True
+    )
 
 
 def _inside_ieee_divide(node: exp.Expression) -> bool:
