@@ -185,6 +185,10 @@ def status(target: str | None, output: str) -> None:
     console.say(f"version:  {current if current is not None else 'none'}{label} "
                 f"of {result.chain_head} in the chain")
     console.say(f"pending:  {', '.join(map(str, result.pending)) or 'none'}")
+    if result.changed_files:
+        names = ", ".join(changed.name for changed in result.changed_files)
+        console.warn(f"drift:    applied file(s) changed since applied: {names} "
+                     "(`eros-migrate drift` shows more)")
     if result.state.failed:
         for _version, event in sorted(result.state.failed.items()):
             console.warn(f"failed:   {event.name} {event.direction} at "
@@ -193,19 +197,46 @@ def status(target: str | None, output: str) -> None:
 
 
 @cli.command()
+@click.option("--version", "version", type=int, default=None, help="Only this version.")
+@click.option("--direction", type=click.Choice(["up", "down", "baseline"]), default=None,
+              help="Only events of this direction.")
+@click.option("--status", "status_", type=click.Choice(["applied", "failed"]), default=None,
+              help="Only applied or only failed attempts.")
+@click.option("--who", default=None, help="Only events whose applied_by contains TEXT.")
+@click.option("--since", default=None, help="Only events finished at or after this ISO date "
+              "or date-time (UTC unless a zone is given).")
+@click.option("--until", default=None, help="Only events finished before this date-time, or "
+              "on or before this date.")
+@click.option("--bytes", "with_bytes", is_flag=True, help="Look up the bytes each job "
+              "processed (one BigQuery API call per job).")
 @target_option
-@format_option()
-def history(target: str | None, output: str) -> None:
-    """List every ledger event: who applied what, when, with which checksum."""
-    from eros_migrate import commands
+@format_option("text", "json", "csv")
+def history(
+    version: int | None, direction: str | None, status_: str | None, who: str | None,
+    since: str | None, until: str | None, with_bytes: bool, target: str | None, output: str,
+) -> None:
+    """List ledger events: who applied what, when, with which checksum and jobs."""
+    from eros_migrate import audit
 
-    events = commands.history(_state().settings(), _target(target))
+    filters = audit.HistoryFilter(
+        version=version,
+        direction=direction,
+        status=status_,
+        who=who,
+        since=audit.parse_moment(since, "--since") if since else None,
+        until=audit.parse_moment(until, "--until", end_of_day=True) if until else None,
+    )
+    result = audit.history(_state().settings(), _target(target), filters, with_bytes=with_bytes)
     if output == "json":
-        console.emit_json([event.to_dict() for event in events])
+        console.emit_json(result.to_dicts())
+        return
+    if output == "csv":
+        click.echo(result.to_csv(), nl=False)
         return
 
-    rows = [
-        {
+    rows = []
+    for event in result.events:
+        row: dict[str, Any] = {
             "finished_at": event.finished_at,
             "version": event.version,
             "name": event.name,
@@ -214,9 +245,11 @@ def history(target: str | None, output: str) -> None:
             "by": event.applied_by,
             "ms": event.duration_ms,
             "checksum": event.checksum[:12],
+            "jobs": " ".join(event.job_ids),
         }
-        for event in events
-    ]
+        if with_bytes:
+            row["bytes"] = result.bytes_of(event)
+        rows.append(row)
     console.say(console.table(rows))
 
 

@@ -39,7 +39,9 @@ from eros_migrate.plan import Plan, Step, check_applied, plan_down, plan_up
 
 if TYPE_CHECKING:
     from eros_migrate.apply import StepResult
+    from eros_migrate.audit import HistoryFilter
     from eros_migrate.bigquery import Connection
+    from eros_migrate.drift import ChangedFile
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,7 @@ class Status:
     pending: list[int]
     holder: LockHolder | None
     tags: dict[str, int]
+    changed_files: list[ChangedFile] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -116,6 +119,7 @@ class Status:
             "lock": self.holder.to_dict() if self.holder else None,
             "chain_head": self.chain_head,
             "tags": self.tags,
+            "changed_files": [changed.to_dict() for changed in self.changed_files],
         }
 
 
@@ -408,18 +412,28 @@ def down(
 
 
 def status(settings: Settings, target_name: str | None = None) -> Status:
+    from eros_migrate.drift import changed_files
+
     target = settings.target(target_name)
     chain = load_chain(settings.migrations_dir)
     with open_session(settings, target_name) as session:
         state, holder = read_state_and_holder(session)
 
     pending = [version for version in chain.versions if version not in state.applied]
-    return Status(target.name, chain.head, state, pending, holder, dict(chain.tags))
+    return Status(
+        target.name, chain.head, state, pending, holder, dict(chain.tags),
+        changed_files(chain, state),
+    )
 
 
-def history(settings: Settings, target_name: str | None = None) -> list[LedgerEvent]:
+def history(
+    settings: Settings, target_name: str | None = None, filters: HistoryFilter | None = None
+) -> list[LedgerEvent]:
+    """Ledger events, oldest first; `filters` narrow them in the ledger query itself."""
+    from eros_migrate.audit import HistoryFilter, read_events
+
     with open_session(settings, target_name) as session:
-        return read_state(session).events
+        return read_events(session, filters or HistoryFilter())
 
 
 def baseline(

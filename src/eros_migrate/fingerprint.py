@@ -105,6 +105,15 @@ def build(objects: list[ObjectPrint], gaps: list[str] | None = None) -> Fingerpr
 
 def take(connection: Connection, *, exclude: frozenset[str] = TOOL_TABLES) -> Fingerprint:
     """The fingerprint of the connection's dataset, read through the client API."""
+    from google.api_core import exceptions as gexc
+
+    try:
+        return _read(connection, exclude)
+    except gexc.GoogleAPIError as error:
+        raise connection._translate(error) from error
+
+
+def _read(connection: Connection, exclude: frozenset[str]) -> Fingerprint:
     client = connection.client
     project, dataset = connection.target.project, connection.target.dataset
     neutral = Neutraliser(project, dataset)
