@@ -179,7 +179,7 @@ def _table(version: int, rng: random.Random) -> tuple[str, str]:
 CREATE TABLE IF NOT EXISTS `${{project}}.${{dataset}}.events_{version}` (
 {body}
 )
-PARTITION BY DATE(created_at, 'America/Los_Angeles')
+PARTITION BY DATE(created_at)
 CLUSTER BY id
 OPTIONS (description = 'events of step {version}', partition_expiration_days = 400);
 

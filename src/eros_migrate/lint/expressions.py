@@ -103,7 +103,7 @@ def check_division(node: exp.Expression, visit: StatementVisit) -> None:
 
 def check_time_zone(node: exp.Expression, visit: StatementVisit) -> None:
     label, zone = _zone_argument(node, visit)
-    if label is None:
+    if label is None or _in_partitioning(node):
         return
 
     expected = visit.lint.time_zone
@@ -352,6 +352,16 @@ def _same_value(left: exp.Expression, right: exp.Expression) -> bool:
     return left.sql(dialect="bigquery", normalize=True) == right.sql(
         dialect="bigquery", normalize=True
     )
+
+
+def _in_partitioning(node: exp.Expression) -> bool:
+    """PARTITION BY DATE(ts) is always UTC in BigQuery and takes no time zone."""
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, exp.PartitionedByProperty):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _inside_ieee_divide(node: exp.Expression) -> bool:

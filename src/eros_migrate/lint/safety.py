@@ -16,11 +16,14 @@ _PROCEDURE = re.compile(
     r"(?P<exists>IF\s+NOT\s+EXISTS\s+)?",
     re.IGNORECASE,
 )
+_DROP_TABLE_FUNCTION = re.compile(
+    r"^\s*DROP\s+TABLE\s+FUNCTION\s+(?P<exists>IF\s+EXISTS\s+)?", re.IGNORECASE
+)
 
 
 def register(checks: Checks) -> None:
     checks.root.append(check_root)
-    checks.statement.append(check_procedure)
+    checks.statement.append(check_text_statement)
 
 
 def check_root(root: exp.Expression, visit: StatementVisit) -> None:
@@ -39,11 +42,24 @@ def check_root(root: exp.Expression, visit: StatementVisit) -> None:
         _check_alter(root, visit)
 
 
-def check_procedure(visit: StatementVisit) -> None:
-    if visit.statement.kind != "create_procedure":
+def check_text_statement(visit: StatementVisit) -> None:
+    """Statements judged from their text: CREATE PROCEDURE, and DROP TABLE FUNCTION, which
+    sqlglot does not parse."""
+    statement = visit.statement
+    if statement.kind == "sql" and statement.expression is None:
+        drop = _DROP_TABLE_FUNCTION.match(statement.text)
+        if drop is not None and not drop.group("exists"):
+            visit.lint.report(
+                "not-idempotent",
+                visit.base,
+                "DROP TABLE FUNCTION fails when the function is already gone: "
+                "write DROP TABLE FUNCTION IF EXISTS",
+            )
+        return
+    if statement.kind != "create_procedure":
         return
 
-    match = _PROCEDURE.match(visit.statement.text)
+    match = _PROCEDURE.match(statement.text)
     if match and not (match.group("replace") or match.group("temp") or match.group("exists")):
         visit.lint.report(
             "not-idempotent",
