@@ -630,3 +630,19 @@ def test_routines_with_if_not_exists_and_options(client: bigquery.Client, ds: st
 
     assert one(client, f"SELECT {ds}.f(1) AS v") == {"v": 2}
     assert one(client, f"CALL {ds}.p(7)") == {"v": 7}
+
+
+def test_routine_drops_inside_a_script(client: bigquery.Client, ds: str) -> None:
+    run(client, ROUTINES_DDL.format(ds=ds))
+
+    run(
+        client,
+        f"""DROP FUNCTION {ds}.add_one;
+        DROP TABLE FUNCTION IF EXISTS {ds}.upto;
+        DROP PROCEDURE IF EXISTS `{PROJECT}.{ds}.fill`;
+        DROP PROCEDURE IF EXISTS {ds}.never_created;""",
+    )
+
+    assert run(client, f"SELECT routine_name FROM {ds}.INFORMATION_SCHEMA.ROUTINES") == []
+    with pytest.raises(exceptions.NotFound):
+        run(client, f"SELECT 1; DROP FUNCTION {ds}.add_one;")

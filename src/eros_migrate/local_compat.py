@@ -185,45 +185,29 @@ def keep_failed_routines_out_of_the_catalog() -> None:
     _patch(interpreter, "_upsert_routine", _upsert_routine)
 
 
-def hydrate_routines_in_dependency_order() -> None:
-    """Re-create stored UDFs at start even when one calls another.
+def drop_routines_in_scripts() -> None:
+    """Run ``DROP FUNCTION`` / ``DROP PROCEDURE`` / ``DROP TABLE FUNCTION`` inside a script.
 
-    BigQuery: routines are resolved when called. The engine: re-creates each stored SQL UDF as a
-    DuckDB macro at start in catalog order; DuckDB resolves a macro's calls when the macro is
-    created, so a UDF listed before the UDF it calls was dropped with a warning. Failed
-    routines are retried while a pass makes progress.
+    BigQuery: a routine drop is a statement like any other, alone or in a script. The engine:
+    handled it only as a job's single statement; in a script it reached DuckDB, which failed
+    with "syntax error at or near PROCEDURE".
     """
-    from bqemulator.udf.runtime import UDFRegistry, _iter_all_datasets
+    from bqemulator.jobs.routine_ddl import detect_drop_routine, run_drop_routine
+    from bqemulator.scripting.interpreter import ScriptInterpreter
 
-    def hydrate(self: UDFRegistry, catalog: Any, engine: Any) -> None:
-        pending = [
-            routine
-            for project_id, dataset_id in set(_iter_all_datasets(catalog))
-            for routine in catalog.list_routines(project_id, dataset_id)
-        ]
-        errors: dict[str, str] = {}
+    original = ScriptInterpreter._exec_sql
 
-        while pending:
-            failed = []
-            for routine in pending:
-                try:
-                    self.materialize(routine, engine)
-                except Exception as exc:  # retried below, reported if it never succeeds
-                    failed.append(routine)
-                    errors[routine.routine_id] = str(exc)
-            if len(failed) == len(pending):
-                break
-            pending = failed
+    @functools.wraps(original)
+    async def _exec_sql(self: ScriptInterpreter, sql: str) -> None:
+        drop = detect_drop_routine(sql.strip(), self._project_id)
+        if drop is None:
+            await original(self, sql)
+            return
 
-        for routine in pending:
-            log.warning(
-                "could not re-create routine %s.%s: %s",
-                routine.dataset_id,
-                routine.routine_id,
-                errors[routine.routine_id],
-            )
+        await run_drop_routine(drop, self._ctx)
+        self._final_table = None
 
-    _patch(UDFRegistry, "hydrate", hydrate)
+    _patch(ScriptInterpreter, "_exec_sql", _exec_sql)
 
 
 def fail_script_jobs_cleanly() -> None:
@@ -1309,7 +1293,7 @@ FIXES: tuple[Callable[[], None], ...] = (
     resolve_calls_in_udf_bodies,
     resolve_project_qualified_calls,
     keep_failed_routines_out_of_the_catalog,
-    hydrate_routines_in_dependency_order,
+    drop_routines_in_scripts,
     fail_script_jobs_cleanly,
     read_system_variables,
     expose_failing_statement,
