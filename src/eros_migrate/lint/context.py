@@ -159,10 +159,6 @@ NodeCheck = Callable[[exp.Expression, StatementVisit], None]
 VisitCheck = Callable[[StatementVisit], None]
 
 
-def statement_offset(lint: FileLint, statement: Statement) -> int:
-    return _statement_offset(lint.source, statement)
-
-
 def _statement_offset(source: Source, statement: Statement) -> int:
     offset = source.rendered_offset(statement.line, statement.column)
     head = statement.text[:40]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from eros_migrate.lint.context import FileLint, StatementVisit, statement_offset
+from eros_migrate.lint.context import FileLint, StatementVisit
 from eros_migrate.lint.names import Reference, text_reference
 from eros_migrate.placeholders import LINT_DATASET, LINT_PROJECT
 
@@ -83,7 +83,7 @@ def record(visit: StatementVisit, changes: Changes) -> None:
 
     lint = visit.lint
     text = visit.statement.text
-    base = statement_offset(lint, visit.statement)
+    base = visit.base
     create = _CREATE.match(text)
     if create is not None:
         if create.group("temp"):

@@ -25,9 +25,10 @@ def check_references(visit: StatementVisit) -> None:
         | lint.temp_functions
         | set(visit.scope.variables)
     )
+    paths = visit.aliases | visit.ctes
     for table, reference in visit.tables:
         first = reference.project or reference.dataset or reference.region
-        if first is not None and first.lower() in visit.aliases | visit.ctes:
+        if first is not None and first.lower() in paths:
             # `FROM orders AS o, o.items`: a path through an alias, not a dataset.
             continue
         if not reference.qualified and reference.name.lower() in local:

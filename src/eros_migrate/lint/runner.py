@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlglot import exp
@@ -48,7 +48,6 @@ class Unit:
     changes: Changes
     # A partner read only so the pair can be compared; its other findings are not asked for.
     pair_only: bool = False
-    checked: bool = field(default=False, repr=False)
 
 
 class LintRun:
@@ -95,7 +94,6 @@ class LintRun:
             record(visit, unit.changes)
 
         check_statements(unit.lint, unit.statements, Scope(), checks, on_statement=on_statement)
-        unit.checked = True
 
     def findings(self, units: Iterable[Unit]) -> list[Finding]:
         found: set[Finding] = set()

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from eros_migrate.findings import Finding
+from eros_migrate.lint.rules import RULES
 from eros_migrate.placeholders import LINT_DATASET, LINT_PROJECT, PLACEHOLDER
 
 # What an unknown placeholder renders to: a plain identifier, so the rest of the file still
@@ -175,6 +176,20 @@ def find_markers(source: Source) -> tuple[list[Marker], list[Finding]]:
             else frozenset()
         )
         markers.append(Marker(number, column, alone, rules, allow is not None, reason))
+        unknown = sorted(rules - RULES.keys())
+        if unknown:
+            # A misspelt rule id would otherwise silence nothing without anyone noticing.
+            findings.append(
+                Finding(
+                    source.file,
+                    number,
+                    column,
+                    "marker-without-reason",
+                    "error",
+                    f"marker names unknown rule(s) {', '.join(unknown)}: "
+                    f"known rules are {', '.join(sorted(RULES))}",
+                )
+            )
         if not reason:
             findings.append(
                 Finding(
