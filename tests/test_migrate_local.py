@@ -219,3 +219,60 @@ def test_sql_from_file_and_new(project: Project) -> None:
     assert result.code == 0
     assert (project.migrations / "0004_add_audit_table.up.sql").exists()
     assert (project.migrations / "0004_add_audit_table.down.sql").exists()
+
+
+def add_scores_migration(project: Project) -> None:
+    project.write(
+        "0004_scores.up.sql",
+        "CREATE TABLE IF NOT EXISTS `${project}.${dataset}.scores` (who STRING, points INT64)\n"
+        "CLUSTER BY who;\n"
+        "INSERT INTO `${project}.${dataset}.scores` (who, points) VALUES ('ann', 3), ('bo', 5);\n",
+    )
+    project.write(
+        "0004_scores.down.sql",
+        "DROP TABLE IF EXISTS `${project}.${dataset}.scores`;\n",
+    )
+
+
+def test_down_keeps_a_copy_of_a_table_holding_rows(project: Project) -> None:
+    add_scores_migration(project)
+    assert project.run("up").code == 0
+
+    result = project.run("down", "--steps", "1", "--format", "json")
+    assert result.code == 0, result.err
+    backups = json.loads(result.out)["applied"][0]["backups"]
+    assert len(backups) == 1 and "_eros_migrate_backup_scores_v4_" in backups[0]
+
+    rows = commands.sql(
+        project.settings(), f"SELECT who, points FROM `{backups[0]}` ORDER BY who"
+    )
+    assert rows == [{"who": "ann", "points": 3}, {"who": "bo", "points": 5}]
+    assert "scores" not in objects(project)
+
+    history = json.loads(project.run("history", "--format", "json").out)
+    assert history[-1]["direction"] == "down"
+    assert history[-1]["backups"] == backups
+
+
+def test_down_with_allow_data_loss_keeps_nothing(project: Project) -> None:
+    add_scores_migration(project)
+    assert project.run("up").code == 0
+
+    result = project.run("down", "--steps", "1", "--allow-data-loss", "--format", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["applied"][0]["backups"] == []
+    tables = commands.sql(
+        project.settings(),
+        "SELECT table_name FROM `${project}.${dataset}`.INFORMATION_SCHEMA.TABLES",
+    )
+    assert not [row for row in tables if "backup" in row["table_name"]]
+
+
+def test_empty_table_needs_no_copy(project: Project) -> None:
+    add_scores_migration(project)
+    assert project.run("up").code == 0
+    commands.sql(project.settings(), "DELETE FROM `${project}.${dataset}.scores` WHERE TRUE")
+
+    result = project.run("down", "--steps", "1", "--format", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["applied"][0]["backups"] == []

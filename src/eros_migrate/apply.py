@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlglot import exp
+
 from eros_migrate import __version__, ledger, lock, sqltext
 from eros_migrate.bigquery import Connection, new_job_id
 from eros_migrate.errors import MigrationFailedError, TargetError
@@ -26,6 +28,9 @@ from eros_migrate.script import Statement, split_statements
 log = logging.getLogger(__name__)
 
 STEP_VARIABLE = "_eros_migrate_step"
+BACKUPS_VARIABLE = "_eros_migrate_backups"
+BACKUP_PREFIX = "_eros_migrate_backup_"
+BACKUP_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class StepResult:
     job_id: str
     statements: int
     duration_ms: int
+    backups: tuple[str, ...] = ()
 
 
 @dataclass
@@ -55,6 +61,7 @@ class RunContext:
     run_id: str
     identity: str
     lease_minutes: int = lock.DEFAULT_LEASE_MINUTES
+    allow_data_loss: bool = False
     seq: int = 0
 
     def next_seq(self) -> int:
@@ -68,6 +75,76 @@ def render_step(step: Step, render: Callable[[str, str], str]) -> RenderedStep:
     return RenderedStep(step, text, split_statements(text, str(migration_file.path)))
 
 
+def tables_at_risk(rendered: RenderedStep) -> list[str]:
+    """Permanent tables a down migration drops, truncates, empties or drops columns of."""
+    if rendered.step.direction != "down":
+        return []
+
+    from eros_migrate.script import iter_statements, parse_script
+
+    parsed = parse_script(rendered.text, str(rendered.step.migration.down.path))
+    found: list[str] = []
+    for statement in iter_statements(parsed.statements):
+        table = _table_at_risk(statement.expression)
+        if table is not None:
+            name = _qualified(table)
+            if name and name not in found:
+                found.append(name)
+    return found
+
+
+def _table_at_risk(node: exp.Expression | None) -> exp.Table | None:
+    kind = str(node.args.get("kind") or "").upper() if node is not None else ""
+    target: exp.Expression | None = None
+    if isinstance(node, exp.Drop) and kind == "TABLE" and not node.args.get("temporary"):
+        target = node.this
+    elif isinstance(node, exp.TruncateTable) and node.expressions:
+        target = node.expressions[0]
+    elif isinstance(node, exp.Delete) and node.args.get("where") is None:
+        target = node.this
+    elif isinstance(node, exp.Alter):
+        actions = node.args.get("actions") or []
+        target = node.this if any(isinstance(a, exp.Drop) for a in actions) else None
+    elif isinstance(node, exp.Create) and node.args.get("replace") and kind == "TABLE":
+        schema = node.this
+        target = schema.this if isinstance(schema, exp.Schema) else schema
+    return target if isinstance(target, exp.Table) else None
+
+
+def _qualified(table: exp.Table) -> str | None:
+    parts = [part for part in (table.catalog, table.db, table.name) if part]
+    if len(parts) == 1 and "." in parts[0]:
+        parts = parts[0].split(".")
+    return ".".join(parts) if len(parts) == 3 else None
+
+
+def backup_sql(table: str, version: int, run_id: str) -> tuple[str, list[str]]:
+    """Keep a clone of `table` with an expiry when it exists and holds rows.
+
+    A clone costs only the storage of what later changes; it restores with
+    `CREATE OR REPLACE TABLE t CLONE backup`. Its name goes to the ledger row of the down step.
+    """
+    project, dataset, name = table.split(".")
+    backup = f"{BACKUP_PREFIX}{name}_v{version}_{run_id}"[:1024]
+    qualified = f"`{project}.{dataset}.{backup}`"
+    description = f"eros-migrate backup of {table} before down {version}"
+    statement = (
+        f"IF EXISTS (SELECT 1 FROM `{project}.{dataset}`.INFORMATION_SCHEMA.TABLES "
+        f"WHERE table_name = {sqltext.string(name)} AND table_type = 'BASE TABLE') THEN\n"
+        f"  IF (SELECT COUNT(*) FROM `{table}`) > 0 THEN\n"
+        f"    CREATE TABLE {qualified} CLONE `{table}`;\n"
+        f"    ALTER TABLE {qualified} SET OPTIONS (\n"
+        f"      expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), "
+        f"INTERVAL {BACKUP_DAYS} DAY),\n"
+        f"      description = {sqltext.string(description)});\n"
+        f"    SET {BACKUPS_VARIABLE} = ARRAY_CONCAT({BACKUPS_VARIABLE}, "
+        f"[{sqltext.string(f'{project}.{dataset}.{backup}')}]);\n"
+        "  END IF;\n"
+        "END IF"
+    )
+    return statement, [backup]
+
+
 def build_script(rendered: RenderedStep, context: RunContext, draft: EventDraft) -> str:
     """The whole job for one migration: guard, statements, ledger row, failure handling."""
     target = context.connection.target
@@ -76,21 +153,45 @@ def build_script(rendered: RenderedStep, context: RunContext, draft: EventDraft)
     declares = [statement.text for statement in statements if statement.kind == "declare"]
     body = [statement for statement in statements if statement.kind != "declare"]
     guard = lock.guard_sql(project, dataset, context.run_id, context.lease_minutes)
+
+    backups: list[str] = []
+    if not context.allow_data_loss:
+        for table in tables_at_risk(rendered):
+            backups.append(backup_sql(table, draft.version, context.run_id)[0])
     applied = ledger.insert_sql(
-        project, dataset, draft, status="applied", statements_applied=str(len(statements))
+        project,
+        dataset,
+        draft,
+        status="applied",
+        statements_applied=str(len(statements)),
+        backups=BACKUPS_VARIABLE,
     )
 
     if rendered.has_transaction:
-        parts = [*declares, *guard, *(statement.text for statement in body), applied]
+        parts = [
+            f"DECLARE {BACKUPS_VARIABLE} ARRAY<STRING> DEFAULT []",
+            *declares,
+            *guard,
+            *backups,
+            *(statement.text for statement in body),
+            applied,
+            f"SELECT {BACKUPS_VARIABLE} AS backups",
+        ]
         return ";\n".join(parts) + ";\n"
 
-    lines = [f"DECLARE {STEP_VARIABLE} INT64 DEFAULT 0;", "BEGIN"]
+    lines = [
+        f"DECLARE {STEP_VARIABLE} INT64 DEFAULT 0;",
+        f"DECLARE {BACKUPS_VARIABLE} ARRAY<STRING> DEFAULT [];",
+        "BEGIN",
+    ]
     lines += [f"{text}\n;" for text in declares]
     lines += [f"{text};" for text in guard]
+    lines += [f"{text};" for text in backups]
     for number, statement in enumerate(body, start=len(declares) + 1):
         lines.append(f"SET {STEP_VARIABLE} = {number};")
         lines.append(f"{statement.text}\n;")
     lines.append(f"{applied};")
+    lines.append(f"SELECT {BACKUPS_VARIABLE} AS backups;")
     failed = ledger.insert_sql(
         project,
         dataset,
@@ -99,6 +200,7 @@ def build_script(rendered: RenderedStep, context: RunContext, draft: EventDraft)
         statements_applied=f"GREATEST({STEP_VARIABLE} - 1, 0)",
         error="@@error.message",
         failed_statement="@@error.statement_text",
+        backups=BACKUPS_VARIABLE,
     )
     lines += ["EXCEPTION WHEN ERROR THEN", f"{failed};", "RAISE USING MESSAGE = @@error.message;"]
     lines.append("END;")
@@ -128,14 +230,20 @@ def apply_step(rendered: RenderedStep, context: RunContext) -> StepResult:
 
     started = datetime.now(UTC)
     try:
-        context.connection.run(script, job_id=job_id)
+        result = context.connection.run(script, job_id=job_id)
     except TargetError as error:
         raise _failure(rendered, context, draft, error) from error
 
     elapsed = int((datetime.now(UTC) - started).total_seconds() * 1000)
+    backups = tuple(result.rows[0].get("backups") or ()) if result.rows else ()
     return StepResult(
-        step.version, step.migration.name, step.direction, job_id, len(rendered.statements),
+        step.version,
+        step.migration.name,
+        step.direction,
+        job_id,
+        len(rendered.statements),
         elapsed,
+        backups,
     )
 
 

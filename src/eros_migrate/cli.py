@@ -122,6 +122,8 @@ def _print_run(report: RunReport, output: str, verb: str) -> None:
     for result in report.results:
         console.ok(f"  {result.direction:<4} {result.name}  ({result.statements} statements, "
                    f"{result.duration_ms} ms)")
+        for backup in result.backups:
+            console.say(f"       kept a copy of the data in {backup} (expires in 7 days)")
     console.say(f"target {report.target} is now at version {plan.to_version}")
 
 
@@ -147,13 +149,18 @@ def up(to: str | None, dry_run: bool, wait: float, target: str | None, output: s
 @click.option("--to", "to", default=None, help="Version number or tag to go down to (0: all).")
 @click.option("--steps", type=int, default=None, help="Number of migrations to undo.")
 @click.option("--yes", is_flag=True, help="Confirm a down on a protected target.")
+@click.option(
+    "--allow-data-loss",
+    is_flag=True,
+    help="Do not keep a clone of tables that the down migrations drop or empty.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; undo nothing.")
 @click.option("--wait", "wait", type=float, default=0.0, help="Seconds to wait for the lock.")
 @target_option
 @format_option()
 def down(
-    to: str | None, steps: int | None, yes: bool, dry_run: bool, wait: float,
-    target: str | None, output: str,
+    to: str | None, steps: int | None, yes: bool, allow_data_loss: bool, dry_run: bool,
+    wait: float, target: str | None, output: str,
 ) -> None:
     """Undo applied migrations, newest first, down to --to or by --steps."""
     from eros_migrate import commands
@@ -161,7 +168,7 @@ def down(
     on_step = _show_step if output == "text" else None
     report = commands.down(
         _state().settings(), _target(target), to, steps, yes=yes, dry_run=dry_run,
-        wait_seconds=wait, on_step=on_step,
+        wait_seconds=wait, on_step=on_step, allow_data_loss=allow_data_loss,
     )
     _print_run(report, output, "undo")
 

@@ -92,6 +92,7 @@ class RunReport:
                     "job_id": result.job_id,
                     "statements": result.statements,
                     "duration_ms": result.duration_ms,
+                    "backups": list(result.backups),
                 }
                 for result in self.results
             ],
@@ -313,6 +314,7 @@ def _run_plan(
     wait_seconds: float,
     on_step: Callable[[Step], None] | None,
     confirm: Callable[[Plan], None] | None = None,
+    allow_data_loss: bool = False,
 ) -> RunReport:
     from eros_migrate.apply import RunContext, execute
 
@@ -327,7 +329,12 @@ def _run_plan(
         if confirm is not None:
             confirm(plan)
         report = RunReport(session.target.name, session.run_id, plan, False)
-        context = RunContext(session.connection, session.run_id, session.identity)
+        context = RunContext(
+            session.connection,
+            session.run_id,
+            session.identity,
+            allow_data_loss=allow_data_loss,
+        )
         report.results = execute(plan, context, render_file, on_step)
     finally:
         release_lock(session)
@@ -370,7 +377,9 @@ def down(
     dry_run: bool = False,
     wait_seconds: float = 0.0,
     on_step: Callable[[Step], None] | None = None,
+    allow_data_loss: bool = False,
 ) -> RunReport:
+    """Undo migrations newest first; tables a down would empty are kept as clones first."""
     if to is None and steps is None:
         raise InputError(
             "down needs --to VERSION|TAG or --steps N",
@@ -408,6 +417,7 @@ def down(
             wait_seconds=wait_seconds,
             on_step=on_step,
             confirm=confirm,
+            allow_data_loss=allow_data_loss,
         )
 
 

@@ -114,6 +114,7 @@ def insert_sql(
     statements_applied: str,
     error: str = "NULL",
     failed_statement: str = "NULL",
+    backups: str | None = None,
 ) -> str:
     """An INSERT of one event; the SQL-valued arguments may be expressions evaluated in-job."""
     started = sqltext.timestamp(draft.started_at)
@@ -136,7 +137,7 @@ def insert_sql(
         "job_ids": sqltext.string_array(draft.job_ids),
         "error": error,
         "failed_statement": failed_statement,
-        "backups": sqltext.string_array(draft.backups),
+        "backups": backups or sqltext.string_array(draft.backups),
     }
     names = ", ".join(values)
     return (
