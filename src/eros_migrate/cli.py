@@ -528,7 +528,7 @@ def _describe_change(change: Any) -> str:
     if change.fields:
         text += f"  ({', '.join(change.fields)})"
     if change.desired is not None and change.action in ("create", "update"):
-        text += f"  schedule {change.desired.schedule!r} UTC"
+        text += f"  [sent in UTC: {change.desired.schedule}]"
     if change.reason:
         text += f"  - {change.reason}"
     return text
