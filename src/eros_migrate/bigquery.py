@@ -2,8 +2,11 @@
 
 Imported lazily by the commands that talk to a target, so `--help` and `lint` never pay for
 google-cloud-bigquery or the embedded engine. Errors of the client library are turned into
-`TargetError`s that say what to check; transient ones (rate limits, 5xx, dropped connections)
-are retried a bounded number of times with jittered backoff.
+`TargetError`s that say what to check; transient ones (rate limits, 5xx, dropped connections,
+timeouts) are retried a bounded number of times with exponential backoff and jitter.
+
+A retried job keeps its job id, so a job insert whose answer was lost is found (409 Conflict,
+then a fetch) instead of being run twice. A job that ran and failed is never sent again.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from google.api_core import exceptions as gexc
@@ -27,22 +30,41 @@ from eros_migrate.errors import TargetError, TargetNotFoundError
 
 log = logging.getLogger(__name__)
 
-# Reasons BigQuery gives for failures that a later attempt can get past.
+# Reasons BigQuery gives for failures that a later attempt can get past. They decide before the
+# HTTP status does: BigQuery reports rate limits as 403 rateLimitExceeded as well as 429.
 RETRYABLE_REASONS = frozenset(
     {"rateLimitExceeded", "backendError", "internalError", "jobRateLimitExceeded"}
 )
-RETRYABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
+# Reasons that no retry fixes, whatever the status they come with.
+PERMANENT_REASONS = frozenset(
+    {"accessDenied", "quotaExceeded", "billingNotEnabled", "invalid", "invalidQuery", "notFound"}
+)
+# Statuses that are transient when BigQuery gives no reason that says otherwise.
+RETRYABLE_STATUSES: tuple[type[gexc.GoogleAPICallError], ...] = (
     gexc.TooManyRequests,
     gexc.InternalServerError,
     gexc.BadGateway,
     gexc.ServiceUnavailable,
     gexc.GatewayTimeout,
+)
+# Failures of the connection itself: refused, reset, dropped after sending, timed out.
+RETRYABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
     ConnectionError,
+    TimeoutError,
     requests.exceptions.ConnectionError,
     requests.exceptions.Timeout,
 )
+# The retry budget. Module attributes read at each call, so tests can shrink the delays.
 MAX_ATTEMPTS = 5
 BASE_DELAY_S = 0.5
+MAX_DELAY_S = 20.0
+
+# A seam for tests: when set, clients of `bigquery` targets send their HTTP requests through
+# the session it returns (one that injects faults, say). Such a session carries no
+# credentials of its own, so it only suits endpoints that need none. None in production.
+http_session: Callable[[], requests.Session] | None = None
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -51,6 +73,14 @@ class JobResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     affected_rows: int | None = None
     bytes_processed: int | None = None
+
+
+class JobFailedError(Exception):
+    """A job that ran on the target and failed: sending it again would only fetch it again."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class Connection:
@@ -95,21 +125,25 @@ class Connection:
         if params:
             config.query_parameters = [_parameter(name, value) for name, value in params.items()]
 
+        return self._with_retries(f"job {job_id}", lambda: self._run_once(sql, job_id, config))
+
+    def _with_retries(self, what: str, call: Callable[[], T]) -> T:
+        """Call until it succeeds, a failure is not transient, or the attempts run out."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return self._run_once(sql, job_id, config)
-            except RETRYABLE_EXCEPTIONS as error:
-                if attempt == MAX_ATTEMPTS or not _transient(error):
-                    raise self._translate(error) from error
-                delay = BASE_DELAY_S * 2 ** (attempt - 1) * (0.5 + random.random())
-                log.warning("transient error on job %s (attempt %s): %s", job_id, attempt, error)
-                time.sleep(delay)
-            except gexc.GoogleAPIError as error:
-                raise self._translate(error) from error
+                return call()
+            except JobFailedError as failed:
+                raise self._translate(failed.error) from failed.error
             except Exception as error:
-                if _is_auth_error(error):
-                    raise self._translate(error) from error
-                raise
+                if not _transient(error):
+                    if isinstance(error, gexc.GoogleAPIError) or _is_auth_error(error):
+                        raise self._translate(error) from error
+                    raise
+                if attempt == MAX_ATTEMPTS:
+                    raise self._translate(error, attempts=attempt) from error
+                log.warning("transient failure of %s (attempt %s of %s): %s",
+                            what, attempt, MAX_ATTEMPTS, _error_message(error))
+                time.sleep(backoff_delay(attempt))
         raise AssertionError("unreachable")
 
     def _run_once(self, sql: str, job_id: str, config: Any) -> JobResult:
@@ -131,7 +165,13 @@ class Connection:
         if config.dry_run:
             return JobResult(job_id, bytes_processed=job.total_bytes_processed)
 
-        rows = [dict(row.items()) for row in job.result(retry=None)]
+        try:
+            rows = [dict(row.items()) for row in job.result(retry=None)]
+        except gexc.GoogleAPIError as error:
+            # The job's own status says it failed, as opposed to a call about it failing.
+            if job.error_result is not None:
+                raise JobFailedError(error) from error
+            raise
         return JobResult(
             job_id=job_id,
             rows=rows,
@@ -143,31 +183,41 @@ class Connection:
         return self.run(sql, params=params).rows
 
     def dataset_exists(self) -> bool:
-        try:
-            self.client.get_dataset(self.dataset_ref, retry=None)
-        except gexc.NotFound:
-            return False
-        except gexc.GoogleAPIError as error:
-            raise self._translate(error) from error
-        except Exception as error:
-            if _is_auth_error(error):
-                raise self._translate(error) from error
-            raise
-        return True
+        def exists() -> bool:
+            try:
+                self.client.get_dataset(self.dataset_ref, retry=None)
+            except gexc.NotFound:
+                return False
+            return True
+
+        return self._with_retries(f"reading dataset {self.dataset_ref}", exists)
 
     def create_dataset(self) -> None:
         dataset = bigquery.Dataset(self.dataset_ref)
         if self.target.location:
             dataset.location = self.target.location
-        try:
-            self.client.create_dataset(dataset, exists_ok=True, retry=None)
-        except gexc.GoogleAPIError as error:
-            raise self._translate(error) from error
+        self._with_retries(
+            f"creating dataset {self.dataset_ref}",
+            lambda: self.client.create_dataset(dataset, exists_ok=True, retry=None),
+        )
 
-    def _translate(self, error: BaseException) -> TargetError:
+    def _translate(self, error: BaseException, attempts: int = 1) -> TargetError:
         """A message that says what failed on which target and what to check."""
         where = self.target.describe()
         message = _error_message(error)
+        if attempts > 1:
+            failed = "still failed" if isinstance(error, gexc.GoogleAPIError) else "did not answer"
+            return TargetError(
+                f"{where} {failed} after {attempts} attempts: {message}",
+                hint="the failure looked transient (a rate limit, a server error or the "
+                "network); check the network and the endpoint, then run the command again",
+            )
+        if "quotaExceeded" in _reasons(error):
+            return TargetError(
+                f"quota exceeded on {where}: {message}",
+                hint="wait for the quota to reset or raise it in the Cloud console; retrying "
+                "at once does not help",
+            )
         if isinstance(error, gexc.Forbidden):
             return TargetError(
                 f"permission denied on {where}: {message}",
@@ -187,7 +237,7 @@ class Connection:
             )
         if isinstance(error, RETRYABLE_EXCEPTIONS):
             return TargetError(
-                f"{where} did not answer after {MAX_ATTEMPTS} attempts: {message}",
+                f"{where} did not answer: {message}",
                 hint="check the network and the endpoint, then run the command again",
             )
         return TargetError(f"{where}: {message}")
@@ -221,14 +271,32 @@ def _parameter(name: str, value: Any) -> Any:
     return bigquery.ScalarQueryParameter(name, "STRING", None if value is None else str(value))
 
 
+def backoff_delay(attempt: int) -> float:
+    """Seconds to wait after failed attempt `attempt` (1-based): doubling, jittered by half."""
+    ceiling = min(MAX_DELAY_S, BASE_DELAY_S * 2 ** (attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _reasons(error: BaseException) -> set[str]:
+    items = getattr(error, "errors", None) or []
+    return {str(item.get("reason")) for item in items if isinstance(item, dict)}
+
+
 def _transient(error: BaseException) -> bool:
+    """Whether a later attempt of the same call can succeed."""
     if isinstance(error, gexc.GoogleAPIError):
-        reasons = {item.get("reason") for item in getattr(error, "errors", []) or []}
-        if reasons and not reasons & RETRYABLE_REASONS and not isinstance(
-            error, gexc.TooManyRequests | gexc.ServiceUnavailable | gexc.BadGateway
-        ):
-            return isinstance(error, gexc.InternalServerError | gexc.GatewayTimeout)
-    return True
+        reasons = _reasons(error)
+        if reasons & RETRYABLE_REASONS:
+            return True
+        if reasons & PERMANENT_REASONS:
+            return False
+        return isinstance(error, RETRYABLE_STATUSES)
+    if _is_auth_error(error):
+        # A token refresh that could not reach the token server is a network failure.
+        from google.auth import exceptions as auth_exceptions
+
+        return isinstance(error, auth_exceptions.TransportError)
+    return isinstance(error, RETRYABLE_EXCEPTIONS)
 
 
 def _is_auth_error(error: BaseException) -> bool:
@@ -246,8 +314,14 @@ def _error_message(error: BaseException) -> str:
 
 
 @contextmanager
-def connect(target: TargetConfig, run_id: str) -> Iterator[Connection]:
-    """Open a connection to the target, starting the embedded engine when it is local."""
+def connect(
+    target: TargetConfig, run_id: str, *, http: requests.Session | None = None
+) -> Iterator[Connection]:
+    """Open a connection to the target, starting the embedded engine when it is local.
+
+    `http` (else the module's `http_session` factory) replaces the client's HTTP session of a
+    `bigquery` target; the embedded engine is always reached directly.
+    """
     if target.engine == "local":
         from eros_migrate.local_engine import LocalEngine
 
@@ -261,14 +335,16 @@ def connect(target: TargetConfig, run_id: str) -> Iterator[Connection]:
             engine.stop()
         return
 
-    connection = Connection(target, _bigquery_client(target), run_id)
+    if http is None and http_session is not None:
+        http = http_session()
+    connection = Connection(target, _bigquery_client(target, http), run_id)
     try:
         yield connection
     finally:
         connection.close()
 
 
-def _bigquery_client(target: TargetConfig) -> Any:
+def _bigquery_client(target: TargetConfig, http: requests.Session | None = None) -> Any:
     from google.api_core.client_options import ClientOptions
 
     options = ClientOptions(api_endpoint=target.endpoint) if target.endpoint else None
@@ -295,6 +371,7 @@ def _bigquery_client(target: TargetConfig) -> Any:
             credentials=credentials,
             location=target.location,
             client_options=options,
+            _http=http,
         )
 
     if target.endpoint:
@@ -305,10 +382,11 @@ def _bigquery_client(target: TargetConfig) -> Any:
             credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
             location=target.location,
             client_options=options,
+            _http=http,
         )
 
     try:
-        return bigquery.Client(project=target.project, location=target.location)
+        return bigquery.Client(project=target.project, location=target.location, _http=http)
     except Exception as error:
         if _is_auth_error(error):
             raise TargetError(
