@@ -13,17 +13,17 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlglot import exp
 
-from eros_migrate import __version__, ledger, lock, sqltext
+from eros_migrate import __version__, ledger, lock, pacing, sqltext
 from eros_migrate.bigquery import Connection, new_job_id
 from eros_migrate.errors import MigrationFailedError, TargetError
 from eros_migrate.ledger import EventDraft
 from eros_migrate.plan import Plan, Step
-from eros_migrate.script import Statement, split_statements
+from eros_migrate.script import Statement, iter_statements, parse_script
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ class RunContext:
     lease_minutes: int = lock.DEFAULT_LEASE_MINUTES
     allow_data_loss: bool = False
     seq: int = 0
+    pacer: pacing.Pacer = field(default_factory=pacing.Pacer)
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -72,7 +73,9 @@ class RunContext:
 def render_step(step: Step, render: Callable[[str, str], str]) -> RenderedStep:
     migration_file = step.migration.file(step.direction)
     text = render(migration_file.text, str(migration_file.path))
-    return RenderedStep(step, text, split_statements(text, str(migration_file.path)))
+    # Full parsing (not only splitting) gives the trees that pacing and backups look at.
+    parsed = parse_script(text, str(migration_file.path))
+    return RenderedStep(step, text, parsed.statements)
 
 
 def tables_at_risk(rendered: RenderedStep) -> list[str]:
@@ -80,11 +83,8 @@ def tables_at_risk(rendered: RenderedStep) -> list[str]:
     if rendered.step.direction != "down":
         return []
 
-    from eros_migrate.script import iter_statements, parse_script
-
-    parsed = parse_script(rendered.text, str(rendered.step.migration.down.path))
     found: list[str] = []
-    for statement in iter_statements(parsed.statements):
+    for statement in iter_statements(rendered.statements):
         table = _table_at_risk(statement.expression)
         if table is not None:
             name = _qualified(table)
@@ -145,53 +145,101 @@ def backup_sql(table: str, version: int, run_id: str) -> tuple[str, list[str]]:
     return statement, [backup]
 
 
-def build_script(rendered: RenderedStep, context: RunContext, draft: EventDraft) -> str:
-    """The whole job for one migration: guard, statements, ledger row, failure handling."""
+@dataclass(frozen=True)
+class Job:
+    """One script job of a migration: its SQL and the statements of the migration it runs."""
+
+    job_id: str
+    script: str
+    statements: list[Statement]
+
+
+def build_jobs(
+    rendered: RenderedStep, context: RunContext, draft: EventDraft, job_ids: list[str]
+) -> list[Job]:
+    """The jobs for one migration: guard, statements, ledger row, failure handling.
+
+    Normally one job. A migration that changes one table more often than BigQuery allows in a
+    window is split into several; only the last writes the `applied` row, and each records a
+    `failed` row with the number of statements that ran before the failure.
+    """
+    declares = [statement for statement in rendered.statements if statement.kind == "declare"]
+    body = [statement for statement in rendered.statements if statement.kind != "declare"]
+    splittable = not declares and not rendered.has_transaction
+    spans = pacing.chunk(body) if splittable else [(0, len(body))]
+    ids = job_ids[: len(spans)]
+    while len(ids) < len(spans):
+        ids.append(new_job_id(context.run_id))
+    draft.job_ids[:] = ids
+
+    jobs: list[Job] = []
+    for index, (start, end) in enumerate(spans):
+        script = _job_script(
+            rendered,
+            context,
+            draft,
+            declares=declares,
+            body=body[start:end],
+            first_number=len(declares) + start + 1,
+            first=index == 0,
+            last=index == len(spans) - 1,
+        )
+        jobs.append(Job(ids[index], script, body[start:end]))
+    return jobs
+
+
+def _job_script(
+    rendered: RenderedStep,
+    context: RunContext,
+    draft: EventDraft,
+    *,
+    declares: list[Statement],
+    body: list[Statement],
+    first_number: int,
+    first: bool,
+    last: bool,
+) -> str:
     target = context.connection.target
     project, dataset = target.project, target.dataset
-    statements = rendered.statements
-    declares = [statement.text for statement in statements if statement.kind == "declare"]
-    body = [statement for statement in statements if statement.kind != "declare"]
     guard = lock.guard_sql(project, dataset, context.run_id, context.lease_minutes)
 
     backups: list[str] = []
-    if not context.allow_data_loss:
-        for table in tables_at_risk(rendered):
-            backups.append(backup_sql(table, draft.version, context.run_id)[0])
+    if first and not context.allow_data_loss:
+        backups = [backup_sql(table, draft.version, context.run_id)[0]
+                   for table in tables_at_risk(rendered)]
     applied = ledger.insert_sql(
         project,
         dataset,
         draft,
         status="applied",
-        statements_applied=str(len(statements)),
+        statements_applied=str(len(rendered.statements)),
         backups=BACKUPS_VARIABLE,
     )
+    finish = [applied, f"SELECT {BACKUPS_VARIABLE} AS backups"] if last else []
 
     if rendered.has_transaction:
         parts = [
             f"DECLARE {BACKUPS_VARIABLE} ARRAY<STRING> DEFAULT []",
-            *declares,
+            *(statement.text for statement in declares),
             *guard,
             *backups,
             *(statement.text for statement in body),
-            applied,
-            f"SELECT {BACKUPS_VARIABLE} AS backups",
+            *finish,
         ]
         return ";\n".join(parts) + ";\n"
 
     lines = [
-        f"DECLARE {STEP_VARIABLE} INT64 DEFAULT 0;",
+        f"DECLARE {STEP_VARIABLE} INT64 DEFAULT {first_number - 1};",
         f"DECLARE {BACKUPS_VARIABLE} ARRAY<STRING> DEFAULT [];",
         "BEGIN",
     ]
-    lines += [f"{text}\n;" for text in declares]
+    lines += [f"{statement.text}\n;" for statement in declares]
     lines += [f"{text};" for text in guard]
     lines += [f"{text};" for text in backups]
-    for number, statement in enumerate(body, start=len(declares) + 1):
+    for number, statement in enumerate(body, start=first_number):
         lines.append(f"SET {STEP_VARIABLE} = {number};")
         lines.append(f"{statement.text}\n;")
-    lines.append(f"{applied};")
-    lines.append(f"SELECT {BACKUPS_VARIABLE} AS backups;")
+    lines += [f"{text};" for text in finish]
     failed = ledger.insert_sql(
         project,
         dataset,
@@ -210,7 +258,6 @@ def build_script(rendered: RenderedStep, context: RunContext, draft: EventDraft)
 def apply_step(rendered: RenderedStep, context: RunContext) -> StepResult:
     step = rendered.step
     migration_file = step.migration.file(step.direction)
-    job_id = new_job_id(context.run_id)
     draft = EventDraft(
         event_id=uuid.uuid4().hex,
         seq=context.next_seq(),
@@ -223,24 +270,30 @@ def apply_step(rendered: RenderedStep, context: RunContext) -> StepResult:
         applied_by=context.identity,
         tool_version=__version__,
         run_id=context.run_id,
-        job_ids=[job_id],
     )
-    script = build_script(rendered, context, draft)
-    log.debug("job %s for %s %s:\n%s", job_id, step.direction, step.migration.name, script)
+    jobs = build_jobs(rendered, context, draft, [new_job_id(context.run_id)])
 
     started = datetime.now(UTC)
-    try:
-        result = context.connection.run(script, job_id=job_id)
-    except TargetError as error:
-        raise _failure(rendered, context, draft, error) from error
+    backups: tuple[str, ...] = ()
+    for job in jobs:
+        context.pacer.wait_for(job.statements)
+        log.debug("job %s for %s %s:\n%s", job.job_id, step.direction, step.migration.name,
+                  job.script)
+        try:
+            result = context.connection.run(job.script, job_id=job.job_id)
+        except TargetError as error:
+            raise _failure(rendered, context, draft, error) from error
+        finally:
+            context.pacer.record(job.statements)
+        if result.rows:
+            backups += tuple(result.rows[0].get("backups") or ())
 
     elapsed = int((datetime.now(UTC) - started).total_seconds() * 1000)
-    backups = tuple(result.rows[0].get("backups") or ()) if result.rows else ()
     return StepResult(
         step.version,
         step.migration.name,
         step.direction,
-        job_id,
+        jobs[-1].job_id,
         len(rendered.statements),
         elapsed,
         backups,
