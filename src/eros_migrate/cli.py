@@ -131,11 +131,22 @@ def _print_run(report: RunReport, output: str, verb: str) -> None:
 @click.option("--to", "to", default=None, help="Version number or tag to stop at.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; apply nothing.")
 @click.option("--wait", "wait", type=float, default=0.0, help="Seconds to wait for the lock.")
+@click.option(
+    "--check", "run_check", is_flag=True,
+    help="Run `eros-migrate check` first; refuse to apply on any error.",
+)
 @target_option
 @format_option()
-def up(to: str | None, dry_run: bool, wait: float, target: str | None, output: str) -> None:
+def up(
+    to: str | None, dry_run: bool, wait: float, run_check: bool, target: str | None, output: str
+) -> None:
     """Apply pending migrations, in order, up to the head (or --to)."""
     from eros_migrate import commands
+
+    if run_check:
+        from eros_migrate.check import check_project, refuse_errors
+
+        refuse_errors(check_project(_state().settings(), _target(target), to))
 
     on_step = _show_step if output == "text" else None
     report = commands.up(
@@ -385,6 +396,31 @@ def lint(paths: tuple[Path, ...], output: str) -> None:
         for finding in findings:
             line = str(finding)
             (console.fail if finding.severity == "error" else console.warn)(line)
+        errors = sum(finding.severity == "error" for finding in findings)
+        console.say(f"{errors} error(s), {len(findings) - errors} warning(s)")
+
+    if any(finding.severity == "error" for finding in findings):
+        sys.exit(2)
+
+
+@cli.command()
+@click.option("--to", "to", default=None, help="Version number or tag to stop at.")
+@target_option
+@format_option()
+def check(to: str | None, target: str | None, output: str) -> None:
+    """Analyse the chain with GoogleSQL's analyzer, offline. Exit 2 on any error."""
+    from eros_migrate.check import check_project, is_warm, require
+
+    require()
+    if output == "text" and not is_warm():
+        console.progress("compiling GoogleSQL's analyzer once (up to a minute); later runs "
+                         "load it from the cache")
+    findings = check_project(_state().settings(), _target(target), to)
+    if output == "json":
+        console.emit_json([finding.to_dict() for finding in findings])
+    else:
+        for finding in findings:
+            (console.fail if finding.severity == "error" else console.warn)(str(finding))
         errors = sum(finding.severity == "error" for finding in findings)
         console.say(f"{errors} error(s), {len(findings) - errors} warning(s)")
 

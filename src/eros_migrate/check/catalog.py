@@ -1,0 +1,316 @@
+"""The target dataset as the migrations so far would leave it, as a GoogleSQL catalog.
+
+Objects are learnt from the analyser's own output for each DDL statement (column types of a
+CREATE TABLE, output columns of a view or CREATE TABLE AS SELECT, the signature of a function
+or procedure), so the catalog never parses a type itself. Script variables and procedure
+parameters become named constants: GoogleSQL resolves a bare name to a column first and to a
+constant only when no column matches, which is how BigQuery resolves variables.
+
+Registering a catalog costs about 20 ms (the builtin functions come with it), so the catalog
+is registered again only when a statement mentions something that changed since the last
+registration.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+from zetasql.wasi._pb2.zetasql.proto.function_pb2 import (
+    FunctionProto,
+    FunctionSignatureProto,
+    ProcedureProto,
+)
+from zetasql.wasi._pb2.zetasql.proto.simple_catalog_pb2 import SimpleCatalogProto
+from zetasql.wasi._pb2.zetasql.public import function_pb2, type_pb2, value_pb2
+from zetasql.wasi._pb2.zetasql.public.simple_table_pb2 import SimpleTableProto
+
+from eros_migrate.check.analyzer import Analyzer
+
+Column = tuple[str, type_pb2.TypeProto]
+Path = tuple[str, ...]
+
+
+@dataclass
+class Relation:
+    """A table, view or temporary table: its name as written at creation and its columns."""
+
+    kind: str
+    columns: list[Column]
+    where: str
+
+    def column(self, name: str) -> int | None:
+        for index, (existing, _type) in enumerate(self.columns):
+            if existing.lower() == name.lower():
+                return index
+        return None
+
+
+@dataclass
+class Routine:
+    """A function or procedure with its signature (argument names in the options)."""
+
+    kind: str
+    signature: FunctionSignatureProto
+    where: str
+    aggregate: bool = False
+
+
+@dataclass
+class _State:
+    """The persistent objects; temporary tables and variables are kept apart."""
+
+    relations: dict[Path, Relation] = field(default_factory=dict)
+    routines: dict[Path, Routine] = field(default_factory=dict)
+    # Objects the catalog cannot model (table functions, models): names, for messages.
+    opaque: dict[Path, str] = field(default_factory=dict)
+
+
+class Catalog:
+    """Tables, views, routines and variables of one target, with lazy registration."""
+
+    def __init__(self, analyzer: Analyzer, project: str, dataset: str) -> None:
+        self.analyzer = analyzer
+        self.project = project
+        self.dataset = dataset
+        self.state = _State()
+        self.temporary: dict[str, Relation] = {}
+        self.scopes: list[dict[str, type_pb2.TypeProto]] = [{}]
+        self._registered: int | None = None
+        self._generation = -1
+        self._changed: set[str] = set()
+
+    # Names
+
+    def path(self, name_path: list[str] | tuple[str, ...]) -> Path:
+        """The catalog key of a name as GoogleSQL resolved it: (project, dataset, name)."""
+        parts: list[str] = []
+        for part in name_path:
+            parts.extend(part.split("."))
+        if len(parts) == 1:
+            return (parts[0].lower(),)
+        if len(parts) == 2:
+            parts.insert(0, self.project)
+        return tuple(part.lower() for part in parts)
+
+    def in_target(self, key: Path) -> bool:
+        return len(key) == 3 and key[:2] == (self.project.lower(), self.dataset.lower())
+
+    def display(self, key: Path) -> str:
+        return ".".join(key)
+
+    # Changes
+
+    def _touch(self, key: Path | str) -> None:
+        self._changed.add(key[-1] if isinstance(key, tuple) else key.lower())
+
+    def put_relation(self, key: Path, relation: Relation) -> None:
+        if len(key) == 1:
+            self.temporary[key[0]] = relation
+        else:
+            self.state.relations[key] = relation
+            self.state.opaque.pop(key, None)
+        self._touch(key)
+
+    def put_routine(self, key: Path, routine: Routine) -> None:
+        self.state.routines[key] = routine
+        self._touch(key)
+
+    def put_opaque(self, key: Path, kind: str) -> None:
+        self.state.opaque[key] = kind
+        self._touch(key)
+
+    def remove(self, key: Path) -> None:
+        if len(key) == 1:
+            self.temporary.pop(key[0], None)
+        self.state.relations.pop(key, None)
+        self.state.routines.pop(key, None)
+        self.state.opaque.pop(key, None)
+        self._touch(key)
+
+    def relation(self, key: Path) -> Relation | None:
+        if len(key) == 1:
+            return self.temporary.get(key[0])
+        return self.state.relations.get(key)
+
+    def routine(self, key: Path) -> Routine | None:
+        return self.state.routines.get(key)
+
+    def exists(self, key: Path) -> bool:
+        return (
+            self.relation(key) is not None
+            or key in self.state.routines
+            or key in self.state.opaque
+        )
+
+    def is_opaque(self, name: str) -> bool:
+        lowered = name.lower()
+        return any(lowered.endswith(key[-1]) for key in self.state.opaque)
+
+    def snapshot(self) -> _State:
+        return copy.deepcopy(self.state)
+
+    def restore(self, state: _State) -> None:
+        for key in set(self.state.relations) ^ set(state.relations):
+            self._touch(key)
+        for key in set(self.state.routines) ^ set(state.routines):
+            self._touch(key)
+        self.state = state
+
+    def checkpoint(self) -> tuple[_State, dict[str, Relation]]:
+        state = _State(
+            dict(self.state.relations), dict(self.state.routines), dict(self.state.opaque)
+        )
+        return state, dict(self.temporary)
+
+    def readd_removed(self, checkpoint: tuple[_State, dict[str, Relation]]) -> None:
+        """Bring back what existed at `checkpoint` and is gone now.
+
+        A branch of IF or CASE, or a loop body, may not run: what it drops may still exist
+        after it, and what it creates may exist too, so the catalog keeps both.
+        """
+        state, temporary = checkpoint
+        for key, relation in state.relations.items():
+            if key not in self.state.relations:
+                self.put_relation(key, relation)
+        for key, routine in state.routines.items():
+            if key not in self.state.routines:
+                self.put_routine(key, routine)
+        for name, relation in temporary.items():
+            if name not in self.temporary:
+                self.put_relation((name,), relation)
+
+    def clear_temporary(self) -> None:
+        for name in self.temporary:
+            self._touch(name)
+        self.temporary.clear()
+
+    # Variables
+
+    def push_scope(self, variables: dict[str, type_pb2.TypeProto] | None = None) -> None:
+        self.scopes.append(dict(variables or {}))
+        for name in variables or {}:
+            self._touch(name)
+
+    def pop_scope(self) -> None:
+        for name in self.scopes.pop():
+            self._touch(name)
+
+    def declare(self, name: str, kind: type_pb2.TypeProto) -> None:
+        self.scopes[-1][name.lower()] = kind
+        self._touch(name)
+
+    def variable(self, name: str) -> type_pb2.TypeProto | None:
+        for scope in reversed(self.scopes):
+            if name.lower() in scope:
+                return scope[name.lower()]
+        return None
+
+    def variables(self) -> dict[str, type_pb2.TypeProto]:
+        merged: dict[str, type_pb2.TypeProto] = {}
+        for scope in self.scopes:
+            merged.update(scope)
+        return merged
+
+    # Registration
+
+    def registered_for(self, text: str) -> int:
+        """A registered catalog id that is current for everything `text` mentions."""
+        stale = self._registered is None or self._generation != self.analyzer.generation
+        if not stale and self._changed:
+            words = {word.lower() for word in re.findall(r"\w+", text)}
+            stale = not words.isdisjoint(self._changed)
+        if stale:
+            self._register()
+        assert self._registered is not None
+        return self._registered
+
+    def _register(self) -> None:
+        if self._registered is not None and self._generation == self.analyzer.generation:
+            self.analyzer.unregister(self._registered)
+        self._registered = None
+        self._generation = self.analyzer.generation
+        proto = self.to_proto()
+        self._registered = self.analyzer.register(proto)
+        self._generation = self.analyzer.generation
+        self._changed.clear()
+
+    def to_proto(self) -> SimpleCatalogProto:
+        root = SimpleCatalogProto(name="root")
+        nested: dict[tuple[str, ...], SimpleCatalogProto] = {}
+
+        def folder(*names: str) -> SimpleCatalogProto:
+            # `project.dataset.name` unquoted, `dataset.name` for the default project.
+            parent = root
+            for depth in range(1, len(names) + 1):
+                key = names[:depth]
+                if key not in nested:
+                    nested[key] = parent.catalog.add(name=names[depth - 1])
+                parent = nested[key]
+            return parent
+
+        def places(key: Path) -> list[tuple[SimpleCatalogProto, str]]:
+            if len(key) == 1:
+                return [(root, key[0])]
+            project, dataset, name = key
+            spots = [(root, ".".join(key)), (folder(project, dataset), name)]
+            if project == self.project.lower():
+                spots += [(root, f"{dataset}.{name}"), (folder(dataset), name)]
+            return spots
+
+        relations = dict(self.state.relations)
+        relations.update({(name,): relation for name, relation in self.temporary.items()})
+        for key, relation in relations.items():
+            for catalog, name in places(key):
+                catalog.table.append(_table(name, relation))
+
+        for key, routine in self.state.routines.items():
+            for catalog, name in places(key):
+                if routine.kind == "procedure":
+                    catalog.procedure.append(
+                        ProcedureProto(name_path=[name], signature=routine.signature)
+                    )
+                else:
+                    mode = (
+                        function_pb2.FunctionEnums.AGGREGATE
+                        if routine.aggregate
+                        else function_pb2.FunctionEnums.SCALAR
+                    )
+                    catalog.custom_function.append(
+                        FunctionProto(
+                            name_path=[name], group="UDF", mode=mode, signature=[routine.signature]
+                        )
+                    )
+
+        for name, kind in self.variables().items():
+            root.constant.add(name_path=[name], type=kind, value=value_pb2.ValueProto())
+        return root
+
+
+def _table(name: str, relation: Relation) -> SimpleTableProto:
+    table = SimpleTableProto(name=name, allow_duplicate_column_names=True)
+    for column, kind in relation.columns:
+        table.column.add(name=column, type=kind)
+    return table
+
+
+def catalog_signature(signature: FunctionSignatureProto, procedure: bool) -> FunctionSignatureProto:
+    """A signature from a CREATE statement, in the form a catalog accepts.
+
+    Every argument and the return type need one occurrence, or the module aborts on an
+    internal check; a procedure's VOID return type aborts it too, so procedures get a fixed
+    one (CALL never uses it).
+    """
+    result = FunctionSignatureProto()
+    result.CopyFrom(signature)
+    for argument in result.argument:
+        argument.num_occurrences = 1
+        argument.options.ClearField("argument_type_parse_location")
+        argument.options.ClearField("argument_name_parse_location")
+    result.return_type.num_occurrences = 1
+    result.return_type.options.ClearField("argument_type_parse_location")
+    if procedure:
+        result.return_type.kind = function_pb2.ARG_TYPE_FIXED
+        result.return_type.type.CopyFrom(type_pb2.TypeProto(type_kind=type_pb2.TYPE_INT64))
+    return result
