@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 # sqlglot 30 has no DROP TABLE FUNCTION, which BigQuery needs to undo CREATE TABLE FUNCTION.
 _DROP_TABLE_FUNCTION = re.compile(
-    r"^DROP\s+TABLE\s+FUNCTION\s+(?:IF\s+EXISTS\s+)?(?:`[^`]+`|[\w.\-]+)+\s*$", re.IGNORECASE
+    r"^DROP\s+TABLE\s+FUNCTION\s+(?:IF\s+EXISTS\s+)?(?:`[^`]+`|[\w.\-])+\s*$", re.IGNORECASE
 )
 
 _FAMILIES = (
@@ -188,7 +188,7 @@ def _sqlglot_gaps(statements: list[Statement]) -> set[int]:
     Lint still understands them from their text (down-mismatch reads DDL by pattern).
     """
     lines: set[int] = set()
-    for statement in statements:
+    for statement in iter_statements(statements):
         if statement.kind == "sql" and _DROP_TABLE_FUNCTION.match(statement.text):
             lines.update(range(statement.line, statement.end_line + 1))
     return lines
