@@ -34,6 +34,7 @@ FUNCTION_NAMESPACES = frozenset(
 # BigQuery functions sqlglot may not know and would keep as anonymous calls; a bare call of
 # any other unknown name is a user routine that needs its dataset.
 _BUILTIN_NAMES = """
+appends changes external_query vector_search
 abs acos acosh any_value approx_count_distinct approx_quantiles approx_top_count
 approx_top_sum array array_agg array_concat array_concat_agg array_first array_last
 array_length array_reverse array_slice array_to_string ascii asin asinh atan atan2 atanh

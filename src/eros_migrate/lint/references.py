@@ -33,14 +33,21 @@ def check_references(visit: StatementVisit) -> None:
             continue
         if not reference.qualified and reference.name.lower() in local:
             continue
+        if isinstance(table.this, exp.Anonymous) and _builtin(reference):
+            # A built-in table function: FROM EXTERNAL_QUERY(...), APPENDS(...).
+            continue
         _judge(visit, table, reference, "table")
 
     for call, reference in visit.routines:
-        if not reference.qualified:
-            name = reference.name.lower()
-            if name in BUILTIN_FUNCTIONS or name in lint.temp_functions:
-                continue
+        if _builtin(reference) or (
+            not reference.qualified and reference.name.lower() in lint.temp_functions
+        ):
+            continue
         _judge(visit, call, reference, "routine")
+
+
+def _builtin(reference: Reference) -> bool:
+    return not reference.qualified and reference.name.lower() in BUILTIN_FUNCTIONS
 
 
 def check_routine_statement(visit: StatementVisit) -> None:
