@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from eros_migrate.bigquery import Connection
 
 TOOL_TABLES = frozenset({ledger.LEDGER_TABLE, lock.LOCK_TABLE})
+# Every table eros-migrate keeps for itself (ledger, lock, runs of scheduled queries) starts so;
+# none of them is part of the schema a chain builds.
+TOOL_PREFIX = "_eros_migrate_"
 
 # Object kinds as fingerprints name them.
 TABLE = "table"
@@ -103,17 +106,21 @@ def build(objects: list[ObjectPrint], gaps: list[str] | None = None) -> Fingerpr
     return Fingerprint(by_name, overall, gaps or [])
 
 
-def take(connection: Connection, *, exclude: frozenset[str] = TOOL_TABLES) -> Fingerprint:
-    """The fingerprint of the connection's dataset, read through the client API."""
+def is_tool_table(name: str) -> bool:
+    return name in TOOL_TABLES or name.startswith(TOOL_PREFIX)
+
+
+def take(connection: Connection) -> Fingerprint:
+    """The fingerprint of the connection's dataset (tool tables aside), via the client API."""
     from google.api_core import exceptions as gexc
 
     try:
-        return _read(connection, exclude)
+        return _read(connection)
     except gexc.GoogleAPIError as error:
         raise connection._translate(error) from error
 
 
-def _read(connection: Connection, exclude: frozenset[str]) -> Fingerprint:
+def _read(connection: Connection) -> Fingerprint:
     client = connection.client
     project, dataset = connection.target.project, connection.target.dataset
     neutral = Neutraliser(project, dataset)
@@ -122,7 +129,7 @@ def _read(connection: Connection, exclude: frozenset[str]) -> Fingerprint:
 
     view_sql: dict[str, str] | None = None
     for item in client.list_tables(connection.dataset_ref, retry=None):
-        if item.table_id in exclude:
+        if is_tool_table(item.table_id):
             continue
 
         table = client.get_table(item, retry=None)
@@ -181,17 +188,15 @@ class Neutraliser:
 
     def __init__(self, project: str, dataset: str) -> None:
         p, d = re.escape(project), re.escape(dataset)
-        # `project.dataset.`, `project`.`dataset`., project.dataset. and `dataset`. / dataset.
-        # right after a backtick or a non-name character: qualified names only, never a bare
-        # word that happens to equal the dataset's name.
-        self._qualified = re.compile(
-            rf"`?{p}`?\.`?{d}(?=[`.])|(?<![\w.-])`?{d}(?=`?\.)"
-        )
+        # `project.dataset.x`, `project`.`dataset`.x, project.dataset.x and dataset.x: qualified
+        # names only, never a bare word that happens to equal the dataset's name.
+        self._qualified = re.compile(rf"(?<![\w.-])(?P<tick>`?)(?:{p}`?\.`?)?{d}(?=`?\.)")
 
     def sql(self, text: str | None) -> str | None:
         if text is None:
             return None
-        return _SPACE.sub(" ", self._qualified.sub("${project}.${dataset}", text)).strip()
+        neutral = self._qualified.sub(lambda match: match["tick"] + "${project}.${dataset}", text)
+        return _SPACE.sub(" ", neutral).strip()
 
 
 def table_shape(table: Any, neutral: Neutraliser) -> dict[str, Any]:

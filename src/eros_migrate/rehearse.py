@@ -36,7 +36,7 @@ from eros_migrate import commands
 from eros_migrate.chain import Chain, Migration, load_chain
 from eros_migrate.config import ENV_PREFIX, Settings, TargetConfig
 from eros_migrate.errors import InputError, MigrateError, TargetError
-from eros_migrate.fingerprint import TOOL_TABLES, Fingerprint, compare
+from eros_migrate.fingerprint import Fingerprint, compare, is_tool_table
 from eros_migrate.placeholders import validate_dataset
 
 if TYPE_CHECKING:
@@ -399,13 +399,13 @@ def dry_run_migration(
 
 
 def leftovers(session: Session) -> list[str]:
-    """Tables, views and routines of the session's dataset besides the ledger and lock."""
+    """Tables, views and routines of the session's dataset besides the tool's own tables."""
     client = session.connection.client
     ref = session.connection.dataset_ref
     found = [
         f"{_kind_word(item.table_type)} {item.table_id}"
         for item in client.list_tables(ref, retry=None)
-        if item.table_id not in TOOL_TABLES
+        if not is_tool_table(item.table_id)
     ]
     found += [
         f"{str(item.type_ or 'routine').lower().replace('_', ' ')} {item.routine_id}"
