@@ -132,3 +132,26 @@ def test_temp_objects_and_procedure_bodies_are_not_pair_objects(tmp_path: Path) 
     )
 
     assert mismatches(lint_paths([folder], make_settings())) == []
+
+
+def test_table_dropped_and_recreated_is_a_replacement(tmp_path: Path) -> None:
+    """An up that drops a table and creates its new shape, and a down that drops the new shape
+    and creates the old one again, match."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    files = {
+        "0001_calendar.up.sql": "CREATE TABLE IF NOT EXISTS ${dataset}.cal (d DATE)\n"
+        "CLUSTER BY d;\n",
+        "0001_calendar.down.sql": "-- eros-migrate: allow destructive: undoes 0001\n"
+        "DROP TABLE IF EXISTS ${dataset}.cal;\n",
+        "0002_reshape.up.sql": "-- eros-migrate: allow destructive: reshaped, rows kept\n"
+        "DROP TABLE IF EXISTS ${dataset}.cal;\n"
+        "CREATE TABLE IF NOT EXISTS ${dataset}.cal (d DATE, name STRING) CLUSTER BY d;\n",
+        "0002_reshape.down.sql": "DROP TABLE IF EXISTS ${dataset}.cal;\n"
+        "CREATE TABLE IF NOT EXISTS ${dataset}.cal (d DATE) CLUSTER BY d;\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+    findings = lint_chain(load_chain(folder), make_settings())
+    assert [finding for finding in findings if finding.rule == "down-mismatch"] == []

@@ -131,11 +131,13 @@ def compare(
     created: set[tuple[str, str]] = set()
     replaced: dict[tuple[str, str], tuple[Change, str]] = {}
 
+    up_drops = {change.object for change in up.of("drop")}
     for change in up.of(*_CREATES):
         earlier = existing.get(change.object) if existing is not None else None
         if earlier is not None and change.action != "create":
-            # IF NOT EXISTS of an existing object does nothing; OR REPLACE replaces it.
-            if change.action == "replace-or-create":
+            # IF NOT EXISTS of an existing object does nothing, unless the up dropped it
+            # first; OR REPLACE, or a drop followed by a create, replaces it.
+            if change.action == "replace-or-create" or change.object in up_drops:
                 replaced[change.object] = (change, earlier)
             continue
 
@@ -167,6 +169,9 @@ def compare(
 
     for change in down.of("drop"):
         name = display(change.name)
+        if change.object in replaced and change.object in down_creates:
+            # Dropping the replacement and creating the earlier shape again restores it.
+            continue
         if change.object in replaced:
             message = (
                 f"the down drops {change.family} `{name}`, but its up only replaced it "

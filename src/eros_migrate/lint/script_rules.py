@@ -56,7 +56,7 @@ def check_shadowing(visit: StatementVisit) -> None:
     reported: set[str] = set()
     for column in candidates:
         name = column.name.lower()
-        if name in reported or _in_values(column) or _assigned(column):
+        if name in reported or _in_values(column) or _assigned(column) or _inserted(column):
             continue
 
         if name in qualified:
@@ -97,6 +97,16 @@ def _assigned(column: exp.Expression) -> bool:
         isinstance(parent, exp.EQ)
         and parent.this is column
         and isinstance(parent.parent, exp.Update)
+    )
+
+
+def _inserted(column: exp.Expression) -> bool:
+    """The column list of MERGE's `INSERT (a, b)` names target columns, never variables."""
+    parent = column.parent
+    return (
+        isinstance(parent, exp.Tuple)
+        and isinstance(parent.parent, exp.Insert)
+        and parent.arg_key == "this"
     )
 
 
