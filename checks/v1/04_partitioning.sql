@@ -1,0 +1,56 @@
+-- v1 partitioning and clustering, checked separately (D-25/D-26): caption_bandit_stats as the
+-- BIS DDL made it, holiday_calendar in its v1 form (clustered, not partitioned), etl_job_runs
+-- and active_caption_assignments as 0002/0003 create them. Missing table -> failing rows.
+WITH expected AS (
+  SELECT table_name, partition_column, clustering
+  FROM UNNEST(ARRAY<STRUCT<table_name STRING, partition_column STRING, clustering STRING>>[
+    ('caption_bandit_stats', 'last_updated', 'page_name, caption_id, last_used'),
+    ('holiday_calendar', '', 'holiday_date'),
+    ('etl_job_runs', 'started_at', 'job_name, status'),
+    ('active_caption_assignments', 'assigned_date', 'page_name, caption_id, is_active')
+  ])
+),
+tables AS (
+  SELECT t.table_name
+  FROM `${project}.${dataset}.INFORMATION_SCHEMA.TABLES` AS t
+),
+partitioning AS (
+  SELECT
+    c.table_name,
+    STRING_AGG(IF(c.is_partitioning_column = 'YES', c.column_name, NULL), ', ') AS partition_column,
+    STRING_AGG(
+      IF(c.clustering_ordinal_position IS NOT NULL, c.column_name, NULL),
+      ', ' ORDER BY c.clustering_ordinal_position
+    ) AS clustering
+  FROM `${project}.${dataset}.INFORMATION_SCHEMA.COLUMNS` AS c
+  GROUP BY c.table_name
+)
+SELECT
+  CONCAT('v1.partitioning.', e.table_name) AS check_id,
+  IF(
+    e.partition_column = '',
+    CONCAT(e.table_name, ' is not partitioned'),
+    CONCAT(e.table_name, ' is partitioned on ', e.partition_column)
+  ) AS description,
+  t.table_name IS NOT NULL AND COALESCE(p.partition_column, '') = e.partition_column AS passed,
+  IF(t.table_name IS NULL, 'table missing', CONCAT('partitioning column: ', COALESCE(p.partition_column, '(none)'))) AS detail
+FROM expected AS e
+LEFT JOIN tables AS t
+  ON t.table_name = e.table_name
+LEFT JOIN partitioning AS p
+  ON p.table_name = e.table_name
+UNION ALL
+SELECT
+  CONCAT('v1.clustering.', e.table_name) AS check_id,
+  IF(
+    e.clustering = '',
+    CONCAT(e.table_name, ' is not clustered'),
+    CONCAT(e.table_name, ' is clustered by ', e.clustering)
+  ) AS description,
+  t.table_name IS NOT NULL AND COALESCE(p.clustering, '') = e.clustering AS passed,
+  IF(t.table_name IS NULL, 'table missing', CONCAT('clustering: ', COALESCE(p.clustering, '(none)'))) AS detail
+FROM expected AS e
+LEFT JOIN tables AS t
+  ON t.table_name = e.table_name
+LEFT JOIN partitioning AS p
+  ON p.table_name = e.table_name
