@@ -232,3 +232,47 @@ def test_ci_workflow_lints_rehearses_and_uploads_reports(workflow: dict[Any, Any
     env = {key: value for job in jobs.values() for key, value in job.get("env", {}).items()}
     assert env["EROS_MIGRATE_PROJECT"] == "${{ vars.EROS_MIGRATE_PROJECT }}"
     assert (REPO / "docs" / "CI.md").is_file()
+
+
+def test_dry_runs_cover_single_statements_and_say_why_others_are_left_out(
+    tmp_path: Path,
+) -> None:
+    from eros_migrate.bigquery import Connection
+    from eros_migrate.config import TargetConfig
+
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    files = {
+        "0001_table": "CREATE TABLE IF NOT EXISTS `${project}.${dataset}.t` (a INT64);\n"
+        "CREATE OR REPLACE PROCEDURE `${project}.${dataset}.p`()\nBEGIN\n  SELECT 1;\nEND;\n",
+        "0002_variables": "DECLARE n INT64 DEFAULT 1;\nSELECT n;\n",
+        "0003_temp": "CREATE TEMP TABLE scratch AS SELECT 1 AS a;\nSELECT a FROM scratch;\n",
+    }
+    for name, text in files.items():
+        (migrations / f"{name}.up.sql").write_text(text, encoding="utf-8")
+        (migrations / f"{name}.down.sql").write_text("SELECT 1;\n", encoding="utf-8")
+    chain = load_chain(migrations)
+
+    with LocalEngine(None, project="served-project") as engine:
+        engine.client().create_dataset("served-project.dry")
+        target = TargetConfig("remote", "bigquery", "served-project", "dry",
+                              endpoint=engine.rest_url)
+        connection = Connection(target, engine.client(), "dry_run_test")
+
+        def render(text: str, _file: str) -> str:
+            return text.replace("${project}", "served-project").replace("${dataset}", "dry")
+
+        found = [
+            rehearse.dry_run_migration(connection, migration, render)
+            for migration in chain.migrations
+        ]
+
+    table, procedure = found[0]
+    assert table.line == 1
+    assert table.note == "" or table.note.startswith("dry run refused")
+    assert procedure.bytes_processed is None
+    assert "create procedure is part of a script" in procedure.note
+    assert [item.note for item in found[1]] == [
+        "not dry-run: a script with variables; its statements cannot be planned one by one"
+    ]
+    assert "temporary table" in found[2][0].note

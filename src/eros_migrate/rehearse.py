@@ -484,6 +484,10 @@ def rehearse(
         reports.extend(_run_steps(rehearsal, steps if steps is not None else STEPS, on_step))
     finally:
         reports.append(_finish(rehearsal, keep, on_step))
+
+    first = rehearsal.fingerprints.get("first_up")
+    if first is not None:
+        rehearsal.notes.extend(first.gaps)
     return RehearsalReport(
         target.name,
         f"{sandbox.project}.{sandbox.dataset}",
