@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from google.api_core import exceptions
@@ -646,3 +647,37 @@ def test_routine_drops_inside_a_script(client: bigquery.Client, ds: str) -> None
     assert run(client, f"SELECT routine_name FROM {ds}.INFORMATION_SCHEMA.ROUTINES") == []
     with pytest.raises(exceptions.NotFound):
         run(client, f"SELECT 1; DROP FUNCTION {ds}.add_one;")
+
+
+def test_current_datetime_and_time_take_a_zone(client: bigquery.Client) -> None:
+    row = one(
+        client,
+        """SELECT
+          CURRENT_DATETIME('America/Los_Angeles') AS la_now,
+          CURRENT_DATETIME() AS utc_now,
+          CURRENT_TIME('America/Los_Angeles') AS la_time,
+          CURRENT_TIMESTAMP() AS now""",
+    )
+    la = row["now"].astimezone(ZoneInfo("America/Los_Angeles")).replace(tzinfo=None)
+    utc = row["now"].replace(tzinfo=None)
+    assert abs((row["la_now"] - la).total_seconds()) < 5
+    assert abs((row["utc_now"] - utc).total_seconds()) < 5
+    assert row["la_time"].hour == la.hour
+
+
+def test_information_schema_columns_report_defaults(client: bigquery.Client, ds: str) -> None:
+    run(
+        client,
+        f"CREATE TABLE `{ds}.with_defaults` (a INT64 DEFAULT 1, b STRING, "
+        "c TIMESTAMP DEFAULT CURRENT_TIMESTAMP())",
+    )
+    rows = run(
+        client,
+        f"SELECT column_name, column_default FROM `{ds}`.INFORMATION_SCHEMA.COLUMNS "
+        "WHERE table_name = 'with_defaults' ORDER BY ordinal_position",
+    )
+    assert [(row["column_name"], row["column_default"]) for row in rows] == [
+        ("a", "1"),
+        ("b", None),
+        ("c", "CURRENT_TIMESTAMP()"),
+    ]

@@ -1287,6 +1287,73 @@ def dry_run_scripts_without_running_them() -> None:
     _patch(job_routes, "_dry_run_response", _dry_run_response)
 
 
+_CURRENT_CLOCK = re.compile(r"\bCURRENT_(?P<kind>DATETIME|TIME)\s*\(\s*(?P<empty>\))?", re.IGNORECASE)
+
+
+def current_datetime_and_time_in_a_zone() -> None:
+    """``CURRENT_DATETIME([zone])`` and ``CURRENT_TIME([zone])`` as BigQuery computes them.
+
+    BigQuery: both take an optional time zone (UTC when omitted) and return the wall-clock
+    DATETIME or TIME there. The engine: CURRENT_DATETIME was an unknown function and
+    CURRENT_TIME ignored its zone. Both become the equivalent DATETIME(CURRENT_TIMESTAMP(), zone).
+    """
+
+    def rewrite(sql: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            zone = "'UTC')" if match.group("empty") else ""
+            clock = f"DATETIME(CURRENT_TIMESTAMP(), {zone}"
+            return clock if match.group("kind").upper() == "DATETIME" else f"TIME({clock}"
+
+        if "CURRENT_" not in sql.upper():
+            return sql
+        rewritten = _CURRENT_CLOCK.sub(replace, sql)
+        # CURRENT_TIME(zone) opened one more parenthesis: close it after the zone argument.
+        return _close_time_calls(rewritten) if rewritten != sql else sql
+
+    _rewrite_before_translation(rewrite)
+
+
+def _close_time_calls(sql: str) -> str:
+    """Add the closing parenthesis of each ``TIME(DATETIME(CURRENT_TIMESTAMP(), ...)``."""
+    marker = "TIME(DATETIME(CURRENT_TIMESTAMP(), "
+    out: list[str] = []
+    index = 0
+    while True:
+        found = sql.find(marker, index)
+        if found < 0:
+            out.append(sql[index:])
+            return "".join(out)
+        depth = 2
+        cursor = found + len(marker)
+        while cursor < len(sql) and depth > 1:
+            depth += {"(": 1, ")": -1}.get(sql[cursor], 0)
+            cursor += 1
+        out.append(sql[index:cursor] + ")")
+        index = cursor
+
+
+def report_column_defaults() -> None:
+    """``INFORMATION_SCHEMA.COLUMNS.column_default``: the default expression, or NULL.
+
+    BigQuery: the view has a column_default column. The engine: the column was missing, so any
+    query naming it failed.
+    """
+    from bqemulator.sql.rewriter import information_schema as views
+
+    if "column_default" in views._COLUMNS_COLUMNS:
+        return
+    original = views._column_row_literal
+
+    def row_literal(**kwargs: Any) -> str:
+        default = kwargs["field"].default_value_expression
+        literal = views._sql_literal(default) if default is not None else "NULL"
+        return f"{original(**kwargs)[:-1]}, {literal})"
+
+    views._COLUMNS_COLUMNS = (*views._COLUMNS_COLUMNS, "column_default")
+    views._COLUMNS_COLUMN_TYPES = (*views._COLUMNS_COLUMN_TYPES, ("column_default", "STRING"))
+    views._column_row_literal = row_literal
+
+
 FIXES: tuple[Callable[[], None], ...] = (
     skip_spatial_extension,
     balance_procedure_body,
@@ -1309,6 +1376,8 @@ FIXES: tuple[Callable[[], None], ...] = (
     describe_routines_in_information_schema,
     drop_temp_tables_after_script,
     dry_run_scripts_without_running_them,
+    current_datetime_and_time_in_a_zone,
+    report_column_defaults,
 )
 
 
