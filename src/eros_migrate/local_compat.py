@@ -1287,7 +1287,9 @@ def dry_run_scripts_without_running_them() -> None:
     _patch(job_routes, "_dry_run_response", _dry_run_response)
 
 
-_CURRENT_CLOCK = re.compile(r"\bCURRENT_(?P<kind>DATETIME|TIME)\s*\(\s*(?P<empty>\))?", re.IGNORECASE)
+_CURRENT_CLOCK = re.compile(
+    r"\bCURRENT_(?P<kind>DATETIME|TIME)\s*\(\s*(?P<empty>\))?", re.IGNORECASE
+)
 
 
 def current_datetime_and_time_in_a_zone() -> None:
