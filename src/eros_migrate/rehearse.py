@@ -306,7 +306,7 @@ def step_nothing_left(rehearsal: Rehearsal) -> Outcome:
             "down --to 0 left " + ", ".join(left)
             + "; the down migration that should drop each of them is incomplete"
         )
-    return passed("only the ledger and lock tables remain")
+    return passed("only eros-migrate's own tables (ledger, lock, backups) remain")
 
 
 def step_up_again(rehearsal: Rehearsal) -> Outcome:
