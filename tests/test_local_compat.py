@@ -681,3 +681,12 @@ def test_information_schema_columns_report_defaults(client: bigquery.Client, ds:
         ("b", None),
         ("c", "CURRENT_TIMESTAMP()"),
     ]
+
+
+def test_format_prints_any_value_with_t(client: bigquery.Client) -> None:
+    row = one(
+        client,
+        "SELECT FORMAT('%t, %t / %d%%', DATE '2024-12-31', 21, 7) AS text, "
+        "FORMAT('%s-%t', 'a', TRUE) AS mixed",
+    )
+    assert row == {"text": "2024-12-31, 21 / 7%", "mixed": "a-true"}

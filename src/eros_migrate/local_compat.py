@@ -1356,6 +1356,48 @@ def report_column_defaults() -> None:
     views._column_row_literal = row_literal
 
 
+_PRINTF_SPEC = re.compile(r"%(?:%|[-+ #0]*\d*(?:\.\d+)?(?P<kind>[a-zA-Z]))")
+
+
+def format_printable_values() -> None:
+    """``FORMAT('%t', value)``: the value's printable text, as BigQuery defines ``%t``.
+
+    BigQuery: ``%t`` (and ``%T``, the literal form) print any type. The engine passed the
+    format to a C-style printf, which has no such specifier and failed. Each ``%t``/``%T``
+    becomes ``%s`` over the argument cast to STRING.
+    """
+    from bqemulator.sql.rules.datetime_semantics import FormatPrintfRule
+    from sqlglot import exp
+
+    original = FormatPrintfRule.rewrite
+
+    @functools.wraps(original)
+    def rewrite(self: Any, node: Any) -> Any:
+        fmt = node.this
+        if not isinstance(fmt, exp.Literal) or not fmt.is_string:
+            return original(self, node)
+
+        arguments = list(node.expressions)
+        position = 0
+        pieces: list[str] = []
+        last = 0
+        for match in _PRINTF_SPEC.finditer(fmt.this):
+            kind = match.group("kind")
+            if kind is None:
+                continue
+            if kind in ("t", "T") and position < len(arguments):
+                pieces.append(fmt.this[last : match.start()] + "%s")
+                last = match.end()
+                argument = arguments[position]
+                arguments[position] = exp.cast(argument.copy(), exp.DataType.build("VARCHAR"))
+            position += 1
+        pieces.append(fmt.this[last:])
+        rewritten = exp.Format(this=exp.Literal.string("".join(pieces)), expressions=arguments)
+        return original(self, rewritten)
+
+    _patch(FormatPrintfRule, "rewrite", rewrite)
+
+
 FIXES: tuple[Callable[[], None], ...] = (
     skip_spatial_extension,
     balance_procedure_body,
@@ -1380,6 +1422,7 @@ FIXES: tuple[Callable[[], None], ...] = (
     dry_run_scripts_without_running_them,
     current_datetime_and_time_in_a_zone,
     report_column_defaults,
+    format_printable_values,
 )
 
 
