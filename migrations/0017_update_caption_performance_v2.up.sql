@@ -108,7 +108,7 @@ BEGIN
       SELECT
         TO_HEX(SHA256(CONCAT(
           mm.page_name, '|', CAST(mm.caption_id AS STRING), '|',
-          FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6S', mm.sending_time, 'UTC'), '|',
+          FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6S', mm.sending_time, 'UTC'), '|', -- eros-migrate: ignore time-zone: the message key is an identity, not a business time; UTC keeps it stable
           COALESCE(CAST(mm.row_id AS STRING), '')
         ))) AS message_key,
         mm.page_name,

@@ -2,8 +2,8 @@
 -- date and datetime are computable, and la_date / la_hour / la_dayofweek convert a known
 -- instant (2025-01-01 05:00 UTC = Tuesday 2024-12-31 21:00 in Los Angeles).
 SELECT 'v1.tz.la_now' AS check_id,
-  'CURRENT_DATE and CURRENT_DATETIME in America/Los_Angeles are computable' AS description,
-  CURRENT_DATE('America/Los_Angeles') IS NOT NULL AND CURRENT_DATETIME('America/Los_Angeles') IS NOT NULL AS passed,
+  'the date and the datetime in America/Los_Angeles are computable' AS description,
+  CURRENT_DATE('America/Los_Angeles') IS NOT NULL AND DATETIME(CURRENT_TIMESTAMP(), 'America/Los_Angeles') IS NOT NULL AS passed,
   CONCAT('LA date ', CAST(CURRENT_DATE('America/Los_Angeles') AS STRING)) AS detail
 UNION ALL
 SELECT 'v1.tz.la_functions',
@@ -14,7 +14,8 @@ SELECT 'v1.tz.la_functions',
       AND `${project}.${dataset}.la_dayofweek`(TIMESTAMP '2025-01-01 05:00:00+00') = 3,
     FALSE
   ),
-  FORMAT('%t, %t, %t',
-    `${project}.${dataset}.la_date`(TIMESTAMP '2025-01-01 05:00:00+00'),
-    `${project}.${dataset}.la_hour`(TIMESTAMP '2025-01-01 05:00:00+00'),
-    `${project}.${dataset}.la_dayofweek`(TIMESTAMP '2025-01-01 05:00:00+00'))
+  CONCAT(
+    COALESCE(CAST(`${project}.${dataset}.la_date`(TIMESTAMP '2025-01-01 05:00:00+00') AS STRING), 'NULL'), ', ',
+    COALESCE(CAST(`${project}.${dataset}.la_hour`(TIMESTAMP '2025-01-01 05:00:00+00') AS STRING), 'NULL'), ', ',
+    COALESCE(CAST(`${project}.${dataset}.la_dayofweek`(TIMESTAMP '2025-01-01 05:00:00+00') AS STRING), 'NULL')
+  )
