@@ -81,18 +81,28 @@ def check_chain(
     *,
     downs: bool = True,
     analyzer: Analyzer | None = None,
+    reuse_results: bool = True,
 ) -> list[Finding]:
     """Analyse the up migrations 1..`to` (default: head) in order; with `downs`, also each
     down migration against the state its up left.
 
+    With `reuse_results`, analyses of earlier runs are taken from the cache folder, so the
+    analyzer is loaded only for statements (or catalogs) that changed since.
+
     Raises `CheckUnavailable` when the extra is not installed.
     """
+    require()
     from eros_migrate.check.catalog import Catalog
     from eros_migrate.check.runner import FileChecker
+    from eros_migrate.check.session import Session, results_file
 
-    analyzer = analyzer or shared_analyzer()
-    catalog = Catalog(analyzer, target.project, target.dataset)
-    checker = FileChecker(analyzer, catalog, settings.placeholder_values(target))
+    given = analyzer
+    session = Session(
+        (lambda: given) if given is not None else shared_analyzer,
+        results_file(settings.root) if reuse_results else None,
+    )
+    catalog = Catalog(session, target.project, target.dataset)
+    checker = FileChecker(session, catalog, settings.placeholder_values(target))
     last = chain.head if to is None else to
 
     findings: list[Finding] = []
@@ -106,6 +116,8 @@ def check_chain(
             after_up = catalog.snapshot()
             findings += checker.check_file(migration.down.text, str(migration.down.path))
             catalog.restore(after_up)
+
+    session.save()
     return findings
 
 

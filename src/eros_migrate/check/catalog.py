@@ -6,9 +6,8 @@ or procedure), so the catalog never parses a type itself. Script variables and p
 parameters become named constants: GoogleSQL resolves a bare name to a column first and to a
 constant only when no column matches, which is how BigQuery resolves variables.
 
-Registering a catalog costs about 20 ms (the builtin functions come with it), so the catalog
-is registered again only when a statement mentions something that changed since the last
-registration.
+Registering a catalog costs 20 ms or more (the builtin functions come with it), so a new one
+is made only when a statement mentions something that changed since the last one.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from zetasql.wasi._pb2.zetasql.proto.simple_catalog_pb2 import SimpleCatalogProt
 from zetasql.wasi._pb2.zetasql.public import function_pb2, type_pb2, value_pb2
 from zetasql.wasi._pb2.zetasql.public.simple_table_pb2 import SimpleTableProto
 
-from eros_migrate.check.analyzer import Analyzer
+from eros_migrate.check.session import Registration, Session
 
 Column = tuple[str, type_pb2.TypeProto]
 Path = tuple[str, ...]
@@ -70,8 +69,8 @@ class _State:
 class Catalog:
     """Tables, views, routines and variables of one target, with lazy registration."""
 
-    def __init__(self, analyzer: Analyzer, project: str, dataset: str) -> None:
-        self.analyzer = analyzer
+    def __init__(self, session: Session, project: str, dataset: str) -> None:
+        self.session = session
         self.project = project
         self.dataset = dataset
         self.state = _State()
@@ -80,6 +79,14 @@ class Catalog:
         self._registered: int | None = None
         self._generation = -1
         self._changed: set[str] = set()
+        self._registered_names: dict[str, bytes] = {}
+        self._light: int | None = None
+        # Every object sits in the catalog under its full name, the form migrations use
+        # (`project.dataset.name` in backticks); the other spellings double the cost of
+        # registering, so they are added once some text uses them.
+        self.short_names = False
+        self._light_generation = -1
+        self._light_current = False
 
     # Names
 
@@ -102,8 +109,22 @@ class Catalog:
 
     # Changes
 
+    def notice_spellings(self, text: str) -> None:
+        """Turn on the other spellings of names when `text` uses one of them."""
+        if self.short_names:
+            return
+        full = text.count(f"`{self.project}.{self.dataset}.")
+        # Any use of the dataset to qualify a name: `dataset.x`, `dataset`.x, project.dataset.x
+        mentions = len(re.findall(rf"(?<![\w-]){re.escape(self.dataset)}`?\.", text))
+        if mentions > full:
+            self.short_names = True
+            self._forget()
+
     def _touch(self, key: Path | str) -> None:
         self._changed.add(key[-1] if isinstance(key, tuple) else key.lower())
+        if self._light is not None:
+            self.session.release(self._light)
+            self._light = None
 
     def put_relation(self, key: Path, relation: Relation) -> None:
         if len(key) == 1:
@@ -215,25 +236,72 @@ class Catalog:
 
     # Registration
 
-    def registered_for(self, text: str) -> int:
-        """A registered catalog id that is current for everything `text` mentions."""
-        stale = self._registered is None or self._generation != self.analyzer.generation
-        if not stale and self._changed:
+    def registered_for(self, text: str, *, ignore: str | None = None) -> Registration:
+        """A catalog that is current for everything `text` mentions.
+
+        `ignore` names the object a CREATE or DROP defines, whose earlier state the statement
+        does not read.
+        """
+        if self._registered is None:
+            self._register()
+        elif self._changed:
             words = {word.lower() for word in re.findall(r"\w+", text)}
-            stale = not words.isdisjoint(self._changed)
-        if stale:
+            words.discard((ignore or "").lower())
+            if any(self._differs(name) for name in words & self._changed):
+                self._register()
+        assert self._registered is not None
+        return self._registered
+
+    def light(self) -> Registration:
+        """A current catalog without builtin functions, cheap enough to register often."""
+        if self._light is None:
+            self._light = Registration(self.to_proto(), builtins=False)
+        return self._light
+
+    def registered(self) -> Registration:
+        """A catalog, current or not, for text that reads no catalog object."""
+        if self._registered is None:
             self._register()
         assert self._registered is not None
         return self._registered
 
-    def _register(self) -> None:
-        if self._registered is not None and self._generation == self.analyzer.generation:
-            self.analyzer.unregister(self._registered)
+    def _forget(self) -> None:
+        self.session.release(self._registered)
+        self.session.release(self._light)
         self._registered = None
-        self._generation = self.analyzer.generation
-        proto = self.to_proto()
-        self._registered = self.analyzer.register(proto)
-        self._generation = self.analyzer.generation
+        self._light = None
+
+    def _differs(self, name: str) -> bool:
+        """Whether `name` means something else now than in the registered catalog."""
+        if self._describe(name) == self._registered_names.get(name, b""):
+            self._changed.discard(name)
+            return False
+        return True
+
+    def _describe(self, name: str) -> bytes:
+        parts: list[bytes] = []
+        for key, relation in self.state.relations.items():
+            if key[-1] == name:
+                parts.append(repr((key, relation.columns)).encode())
+        for key, routine in self.state.routines.items():
+            if key[-1] == name:
+                parts.append(repr(key).encode() + routine.signature.SerializeToString())
+        if name in self.temporary:
+            parts.append(repr(self.temporary[name].columns).encode())
+        if any(key[-1] == name for key in self.state.opaque):
+            parts.append(b"opaque")
+        kind = self.variable(name)
+        if kind is not None:
+            parts.append(b"variable" + kind.SerializeToString())
+        return b"|".join(parts)
+
+    def _register(self) -> None:
+        self.session.release(self._registered)
+        self._registered = Registration(self.to_proto(), builtins=True)
+        names = {key[-1] for key in self.state.relations}
+        names |= {key[-1] for key in self.state.routines}
+        names |= set(self.temporary) | set(self.variables()) | self._changed
+        self._registered_names = {name: self._describe(name) for name in names}
         self._changed.clear()
 
     def to_proto(self) -> SimpleCatalogProto:
@@ -254,7 +322,10 @@ class Catalog:
             if len(key) == 1:
                 return [(root, key[0])]
             project, dataset, name = key
-            spots = [(root, ".".join(key)), (folder(project, dataset), name)]
+            spots = [(root, ".".join(key))]
+            if not self.short_names:
+                return spots
+            spots.append((folder(project, dataset), name))
             if project == self.project.lower():
                 spots += [(root, f"{dataset}.{name}"), (folder(dataset), name)]
             return spots

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from zetasql.wasi._pb2.zetasql.public import type_pb2
 from zetasql.wasi._pb2.zetasql.resolved_ast.resolved_ast_pb2 import AnyResolvedStatementProto
 
-from eros_migrate.check.analyzer import AnalysisError, Analyzer, AnalyzerCrashed
+from eros_migrate.check.analyzer import AnalysisError, AnalyzerCrashed
 from eros_migrate.check.catalog import Catalog, Path, Relation, Routine, catalog_signature
+from eros_migrate.check.session import Session
 from eros_migrate.errors import ScriptSyntaxError
 from eros_migrate.findings import Finding, Severity
 from eros_migrate.lint.source import Source, find_markers, render
@@ -37,6 +38,46 @@ _NOT_FOUND = re.compile(
     r"^(Table|Function|Procedure|Table-valued function) not found: (?P<name>.+?)(?:;|$)"
 )
 _UNSUPPORTED_WORDS = ("not supported", "unsupported", "not implemented")
+# The object a CREATE or DROP defines; the statement does not read its earlier state.
+_DEFINES = re.compile(
+    r"^(?P<verb>CREATE|DROP)\b(?:\s+OR\s+REPLACE)?(?:\s+(?:TEMP|TEMPORARY))?"
+    r"(?:\s+(?:MATERIALIZED|EXTERNAL|SNAPSHOT|AGGREGATE|TABLE(?=\s+FUNCTION)))*"
+    r"\s+(?:TABLE|VIEW|FUNCTION|PROCEDURE|SCHEMA)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?"
+    r"(?P<name>`[^`]+`|[\w.\-]+)",
+    re.IGNORECASE,
+)
+# Statements that usually hold no expression, so the catalog without builtins serves them.
+_PLAIN_DDL = re.compile(
+    r"^(?:ALTER\s+TABLE|DROP|CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\w*\s+)?TABLE)\b",
+    re.IGNORECASE,
+)
+_QUERY_BODY = re.compile(r"\bAS\s*\(?\s*(?:SELECT|WITH)\b", re.IGNORECASE)
+# Type names that need no analysis, with BigQuery's aliases.
+_SIMPLE_TYPES = {
+    "INT64": type_pb2.TYPE_INT64,
+    "INT": type_pb2.TYPE_INT64,
+    "INTEGER": type_pb2.TYPE_INT64,
+    "BIGINT": type_pb2.TYPE_INT64,
+    "SMALLINT": type_pb2.TYPE_INT64,
+    "TINYINT": type_pb2.TYPE_INT64,
+    "BYTEINT": type_pb2.TYPE_INT64,
+    "FLOAT64": type_pb2.TYPE_DOUBLE,
+    "NUMERIC": type_pb2.TYPE_NUMERIC,
+    "DECIMAL": type_pb2.TYPE_NUMERIC,
+    "BIGNUMERIC": type_pb2.TYPE_BIGNUMERIC,
+    "BIGDECIMAL": type_pb2.TYPE_BIGNUMERIC,
+    "BOOL": type_pb2.TYPE_BOOL,
+    "BOOLEAN": type_pb2.TYPE_BOOL,
+    "STRING": type_pb2.TYPE_STRING,
+    "BYTES": type_pb2.TYPE_BYTES,
+    "DATE": type_pb2.TYPE_DATE,
+    "DATETIME": type_pb2.TYPE_DATETIME,
+    "TIME": type_pb2.TYPE_TIME,
+    "TIMESTAMP": type_pb2.TYPE_TIMESTAMP,
+    "JSON": type_pb2.TYPE_JSON,
+    "INTERVAL": type_pb2.TYPE_INTERVAL,
+    "GEOGRAPHY": type_pb2.TYPE_GEOGRAPHY,
+}
 
 
 def _struct(fields: Iterable[tuple[str, type_pb2.TypeProto]]) -> type_pb2.TypeProto:
@@ -157,8 +198,8 @@ def _type_name(kind: type_pb2.TypeProto) -> str:
 class FileChecker:
     """Checks the files of one chain in order against one evolving catalog."""
 
-    def __init__(self, analyzer: Analyzer, catalog: Catalog, values: dict[str, str]) -> None:
-        self.analyzer = analyzer
+    def __init__(self, session: Session, catalog: Catalog, values: dict[str, str]) -> None:
+        self.session = session
         self.catalog = catalog
         self.values = values
         self.findings: list[Finding] = []
@@ -181,6 +222,7 @@ class FileChecker:
 
         self.source = source
         self.findings = []
+        self.catalog.notice_spellings(source.rendered)
         self.catalog.push_scope()
         try:
             self._walk(statements)
@@ -226,7 +268,7 @@ class FileChecker:
             )
             return
 
-        message = error.message
+        message = self._readable(error.message)
         lowered = message.lower()
         if lowered.startswith("syntax error"):
             self._report(
@@ -265,13 +307,44 @@ class FileChecker:
 
         self._report(piece, "error", RULE, message, error.line, error.column)
 
+    def _readable(self, message: str) -> str:
+        """One line, and routine names as BigQuery spells them rather than upper-cased."""
+        message = re.sub(r"\s*\n\s*", "; ", message.strip())
+        message = message.replace(";;", ";")
+
+        def lower(match: re.Match[str]) -> str:
+            return match.group(1).lower()
+
+        return re.sub(r"\b(?:UDF:)?([A-Z][A-Z0-9_\-]*(?:\.[A-Z0-9_\-]+)+)(?=\W|$)", lower, message)
+
     def _analyze(
-        self, piece: _Text, system: dict[str, type_pb2.TypeProto] | None = None
+        self,
+        piece: _Text,
+        system: dict[str, type_pb2.TypeProto] | None = None,
+        *,
+        reads_catalog: bool = True,
+        plain: bool = False,
     ) -> AnyResolvedStatementProto | None:
         sql = piece.sql
+        system = system or self._system
+        if plain or (_PLAIN_DDL.match(piece.text) and not _QUERY_BODY.search(piece.text)):
+            # Any error, even a missing operator, is looked at again with the builtins.
+            try:
+                return self.session.analyze(sql, self.catalog.light(), system)
+            except AnalysisError:
+                pass
+            except AnalyzerCrashed as error:
+                self._failed(piece, error)
+                return None
+
+        defines = _DEFINES.match(piece.text)
         try:
-            catalog_id = self.catalog.registered_for(sql)
-            return self.analyzer.analyze(sql, catalog_id, system or self._system)
+            if not reads_catalog or (defines is not None and defines["verb"].upper() == "DROP"):
+                registration = self.catalog.registered()
+            else:
+                own = defines["name"].strip("`").split(".")[-1] if defines else None
+                registration = self.catalog.registered_for(sql, ignore=own)
+            return self.session.analyze(sql, registration, system)
         except (AnalysisError, AnalyzerCrashed) as error:
             self._failed(piece, error)
             return None
@@ -400,8 +473,12 @@ class FileChecker:
             self.catalog.declare(name.strip("`"), declared or _STRING)
 
     def _declared_type(self, fragment: Fragment) -> type_pb2.TypeProto | None:
+        simple = _SIMPLE_TYPES.get(fragment.text.strip().upper())
+        if simple is not None:
+            return _scalar(simple)
+
         piece = _fragment_text(fragment, "SELECT CAST(NULL AS ", ")")
-        resolved = self._analyze(piece)
+        resolved = self._analyze(piece, plain=True)
         if resolved is None:
             return None
         outputs = resolved.resolved_query_stmt_node.output_column_list
@@ -441,7 +518,7 @@ class FileChecker:
 
     def _procedure(self, statement: Statement) -> None:
         header = _Text(_procedure_header(statement.text), statement.line, statement.column)
-        resolved = self._analyze(header)
+        resolved = self._analyze(header, plain=True)
         parameters: dict[str, type_pb2.TypeProto] = {}
         if resolved is not None:
             node = resolved.resolved_create_statement_node.resolved_create_procedure_stmt_node

@@ -1,0 +1,53 @@
+"""Each fixture against the base schema: every error BigQuery would raise at run time is
+reported at its line, and nothing else is."""
+
+from __future__ import annotations
+
+import pytest
+from check_support import FIXTURES, check_fixture, expectations
+
+from eros_migrate.check.analyzer import Analyzer
+
+CASES = sorted(path.name for path in FIXTURES.glob("*.sql") if path.name != "base.sql")
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fixture(analyzer: Analyzer, name: str) -> None:
+    findings = check_fixture(analyzer, name)
+    expected = expectations(name)
+
+    assert {finding.line for finding in findings} == set(expected), [str(f) for f in findings]
+    for finding in findings:
+        assert finding.severity == "error"
+        assert finding.rule == "check"
+        assert expected[finding.line] in finding.message, str(finding)
+
+
+def test_clean_fixture_exists() -> None:
+    assert expectations("clean_script.sql") == {}
+
+
+def test_positions_are_those_of_the_file_not_the_rendered_text(analyzer: Analyzer) -> None:
+    # `${project}` renders longer than it is written; columns point into the written line.
+    findings = check_fixture(analyzer, "udf_wrong_argument_types.sql")
+
+    assert [(finding.line, finding.column) for finding in findings] == [(3, 3)]
+
+
+def test_a_finding_is_suppressed_by_a_marker_with_a_reason(analyzer: Analyzer, tmp_path) -> None:
+    from eros_migrate.check.catalog import Catalog
+    from eros_migrate.check.runner import FileChecker
+    from eros_migrate.check.session import Session
+
+    session = Session(lambda: analyzer)
+    values = {"project": "local-project", "dataset": "eros"}
+    checker = FileChecker(session, Catalog(session, **values), values)
+    text = (
+        "-- eros-migrate: ignore check: the column is added by a job outside the chain\n"
+        "SELECT missing_column FROM UNNEST([1]) AS x;\n"
+        "SELECT other_missing FROM UNNEST([1]) AS x;\n"
+    )
+
+    findings = checker.check_file(text, "marker.sql")
+
+    assert [finding.line for finding in findings] == [3]
