@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_positions_inside_a_wrapped_fragment_map_back_to_the_file() -> None:
     assert piece.position(None, None) == (10, 5)
 
 
-def empty_catalog():  # type: ignore[no-untyped-def]
+def empty_catalog() -> Any:
     from zetasql.wasi._pb2.zetasql.proto.simple_catalog_pb2 import SimpleCatalogProto
 
     return SimpleCatalogProto(name="root")

@@ -34,7 +34,7 @@ def test_positions_are_those_of_the_file_not_the_rendered_text(analyzer: Analyze
     assert [(finding.line, finding.column) for finding in findings] == [(3, 3)]
 
 
-def test_a_finding_is_suppressed_by_a_marker_with_a_reason(analyzer: Analyzer, tmp_path) -> None:
+def test_a_finding_is_suppressed_by_a_marker_with_a_reason(analyzer: Analyzer) -> None:
     from eros_migrate.check.catalog import Catalog
     from eros_migrate.check.runner import FileChecker
     from eros_migrate.check.session import Session

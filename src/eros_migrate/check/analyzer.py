@@ -13,6 +13,7 @@ inside functions.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import logging
 import os
 import re
@@ -27,7 +28,9 @@ from google.protobuf.message import Message
 from wasmtime import (
     Config,
     Engine,
+    Func,
     Linker,
+    Memory,
     Module,
     SharedMemory,
     Store,
@@ -135,11 +138,11 @@ def _load_module(engine: Engine) -> Module:
 
 
 def _zoneinfo_dir() -> str | None:
-    try:
-        import tzdata
-    except ImportError:
+    # CURRENT_DATE('America/Los_Angeles') and friends read the zone files of `tzdata`.
+    spec = importlib.util.find_spec("tzdata")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    folder = Path(tzdata.__file__).parent / "zoneinfo"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "zoneinfo"
     return str(folder) if folder.is_dir() else None
 
 
@@ -156,23 +159,31 @@ class _Instance:
         linker = Linker(engine)
         linker.define_wasi()
         instance = linker.instantiate(self.store, module)
-        self.exports = instance.exports(self.store)
-        if "_initialize" in self.exports:
-            self.exports["_initialize"](self.store)
-        self.memory = self.exports["memory"]
+        exports = instance.exports(self.store)
+        self.functions: dict[str, Func] = {}
+        for name, item in exports.items():
+            if isinstance(item, Func):
+                self.functions[name] = item
+            elif isinstance(item, Memory | SharedMemory) and name == "memory":
+                self.memory: Memory | SharedMemory = item
+        if "_initialize" in self.functions:
+            self.functions["_initialize"](self.store)
 
     def _view(self, pointer: int, size: int) -> Any:
         memory = self.memory
-        base = memory.data_ptr() if isinstance(memory, SharedMemory) else memory.data_ptr(self.store)
+        if isinstance(memory, SharedMemory):
+            base = memory.data_ptr()
+        else:
+            base = memory.data_ptr(self.store)
         return (ctypes.c_ubyte * size).from_address(ctypes.addressof(base.contents) + pointer)
 
     def _export(self, name: str, *args: int) -> int:
-        result = self.exports[name](self.store, *args)
+        result = self.functions[name](self.store, *args)
         assert isinstance(result, int)
         return result
 
     def _free(self, pointer: int) -> None:
-        self.exports["wasm_free"](self.store, pointer)
+        self.functions["wasm_free"](self.store, pointer)
 
     def call(self, method: str, request: Message, response_type: type[M]) -> M:
         data = request.SerializeToString()
@@ -191,7 +202,8 @@ class _Instance:
             size = int.from_bytes(bytes(self._view(size_pointer, _WASM32_SIZE)), "little")
             response = bytes(self._view(response_pointer, size))
             self._free(response_pointer)
-            return response_type.FromString(response)
+            parsed: M = response_type.FromString(response)
+            return parsed
         finally:
             self._free(request_pointer)
             self._free(size_pointer)

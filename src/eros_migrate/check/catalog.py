@@ -76,11 +76,11 @@ class Catalog:
         self.state = _State()
         self.temporary: dict[str, Relation] = {}
         self.scopes: list[dict[str, type_pb2.TypeProto]] = [{}]
-        self._registered: int | None = None
+        self._registered: Registration | None = None
         self._generation = -1
         self._changed: set[str] = set()
         self._registered_names: dict[str, bytes] = {}
-        self._light: int | None = None
+        self._light: Registration | None = None
         # Every object sits in the catalog under its full name, the form migrations use
         # (`project.dataset.name` in backticks); the other spellings double the cost of
         # registering, so they are added once some text uses them.

@@ -88,7 +88,7 @@ def _struct(fields: Iterable[tuple[str, type_pb2.TypeProto]]) -> type_pb2.TypePr
 
 
 def _scalar(kind: int) -> type_pb2.TypeProto:
-    return type_pb2.TypeProto(type_kind=kind)  # type: ignore[arg-type]
+    return type_pb2.TypeProto(type_kind=kind)
 
 
 _STRING = _scalar(type_pb2.TYPE_STRING)
@@ -189,7 +189,7 @@ def _statement_text(statement: Statement) -> _Text:
 
 
 def _type_name(kind: type_pb2.TypeProto) -> str:
-    name = type_pb2.TypeKind.Name(kind.type_kind).removeprefix("TYPE_")
+    name = str(type_pb2.TypeKind.Name(kind.type_kind)).removeprefix("TYPE_")
     if kind.type_kind == type_pb2.TYPE_DOUBLE:
         return "FLOAT64"
     return name
@@ -524,11 +524,12 @@ class FileChecker:
             node = resolved.resolved_create_statement_node.resolved_create_procedure_stmt_node
             key = self.catalog.path(node.parent.name_path)
             if self._creatable(key, node.parent.create_mode, "procedure", header):
+                signature = catalog_signature(node.signature, True)
                 self.catalog.put_routine(
-                    key,
-                    Routine("procedure", catalog_signature(node.signature, True), self._where(header)),
+                    key, Routine("procedure", signature, self._where(header))
                 )
-            for name, argument in zip(node.argument_name_list, node.signature.argument, strict=False):
+            arguments = node.signature.argument
+            for name, argument in zip(node.argument_name_list, arguments, strict=False):
                 parameters[name.lower()] = argument.type
 
         saved = self.catalog.snapshot()
@@ -631,7 +632,7 @@ class FileChecker:
             inner = getattr(create, str(kind))
             header = getattr(inner, "parent", None)
             name_path = getattr(header, "name_path", None)
-            if name_path:
+            if header is not None and name_path:
                 key = self.catalog.path(list(name_path))
                 if self._creatable(key, header.create_mode, "object", piece):
                     self.catalog.put_opaque(key, str(kind))
