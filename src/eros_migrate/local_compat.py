@@ -1352,7 +1352,10 @@ def report_column_defaults() -> None:
         return f"{original(**kwargs)[:-1]}, {literal})"
 
     views._COLUMNS_COLUMNS = (*views._COLUMNS_COLUMNS, "column_default")
-    views._COLUMNS_COLUMN_TYPES = (*views._COLUMNS_COLUMN_TYPES, ("column_default", "STRING"))
+    # A module constant of the engine (declared Final there), extended on purpose.
+    setattr(  # noqa: B010
+        views, "_COLUMNS_COLUMN_TYPES", (*views._COLUMNS_COLUMN_TYPES, ("column_default", "STRING"))
+    )
     views._column_row_literal = row_literal
 
 
