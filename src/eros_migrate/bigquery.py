@@ -23,10 +23,11 @@ from typing import Any, TypeVar
 import requests
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
+from requests.adapters import HTTPAdapter
 
 from eros_migrate import __version__
 from eros_migrate.config import TargetConfig
-from eros_migrate.errors import TargetError, TargetNotFoundError
+from eros_migrate.errors import ConfigError, TargetError, TargetNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,9 @@ BASE_DELAY_S = 0.5
 MAX_DELAY_S = 20.0
 
 # A seam for tests: when set, clients of `bigquery` targets send their HTTP requests through
-# the session it returns (one that injects faults, say). Such a session carries no
-# credentials of its own, so it only suits endpoints that need none. None in production.
-http_session: Callable[[], requests.Session] | None = None
+# the transport adapter it returns (one that injects faults, say), mounted on the client's
+# authorized session so credentials still apply. None in production.
+transport_adapter: Callable[[], HTTPAdapter] | None = None
 
 T = TypeVar("T")
 
@@ -125,13 +126,15 @@ class Connection:
         if params:
             config.query_parameters = [_parameter(name, value) for name, value in params.items()]
 
-        return self._with_retries(f"job {job_id}", lambda: self._run_once(sql, job_id, config))
+        return self._with_retries(
+            f"job {job_id}", lambda attempt: self._run_once(sql, job_id, config, attempt)
+        )
 
-    def _with_retries(self, what: str, call: Callable[[], T]) -> T:
+    def _with_retries(self, what: str, call: Callable[[int], T]) -> T:
         """Call until it succeeds, a failure is not transient, or the attempts run out."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return call()
+                return call(attempt)
             except JobFailedError as failed:
                 raise self._translate(failed.error) from failed.error
             except Exception as error:
@@ -146,21 +149,25 @@ class Connection:
                 time.sleep(backoff_delay(attempt))
         raise AssertionError("unreachable")
 
-    def _run_once(self, sql: str, job_id: str, config: Any) -> JobResult:
-        # A job id chosen here makes a retry safe: if the first insert did reach BigQuery, the
-        # retry finds the job instead of running the script a second time.
-        try:
-            self.jobs_sent += 1
-            job = self.client.query(
-                sql,
-                job_config=config,
-                job_id=job_id,
-                location=self.target.location,
-                retry=None,
-                job_retry=None,
-            )
-        except gexc.Conflict:
-            job = self.client.get_job(job_id, location=self.target.location, retry=None)
+    def _run_once(self, sql: str, job_id: str, config: Any, attempt: int) -> JobResult:
+        # A job id chosen by the caller makes a retry safe: if an earlier insert did reach the
+        # target and only its answer was lost, the retry finds that job instead of running the
+        # script a second time. BigQuery answers a second insert of one id with 409 Conflict;
+        # the local engine runs it again, so a retry looks for the job before inserting.
+        job = self._find_job(job_id) if attempt > 1 else None
+        if job is None:
+            try:
+                self.jobs_sent += 1
+                job = self.client.query(
+                    sql,
+                    job_config=config,
+                    job_id=job_id,
+                    location=self.target.location,
+                    retry=None,
+                    job_retry=None,
+                )
+            except gexc.Conflict:
+                job = self.client.get_job(job_id, location=self.target.location, retry=None)
 
         if config.dry_run:
             return JobResult(job_id, bytes_processed=job.total_bytes_processed)
@@ -179,11 +186,17 @@ class Connection:
             bytes_processed=job.total_bytes_processed,
         )
 
+    def _find_job(self, job_id: str) -> Any:
+        try:
+            return self.client.get_job(job_id, location=self.target.location, retry=None)
+        except gexc.NotFound:
+            return None
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.run(sql, params=params).rows
 
     def dataset_exists(self) -> bool:
-        def exists() -> bool:
+        def exists(_attempt: int) -> bool:
             try:
                 self.client.get_dataset(self.dataset_ref, retry=None)
             except gexc.NotFound:
@@ -198,7 +211,7 @@ class Connection:
             dataset.location = self.target.location
         self._with_retries(
             f"creating dataset {self.dataset_ref}",
-            lambda: self.client.create_dataset(dataset, exists_ok=True, retry=None),
+            lambda _attempt: self.client.create_dataset(dataset, exists_ok=True, retry=None),
         )
 
     def _translate(self, error: BaseException, attempts: int = 1) -> TargetError:
@@ -315,12 +328,12 @@ def _error_message(error: BaseException) -> str:
 
 @contextmanager
 def connect(
-    target: TargetConfig, run_id: str, *, http: requests.Session | None = None
+    target: TargetConfig, run_id: str, *, adapter: HTTPAdapter | None = None
 ) -> Iterator[Connection]:
     """Open a connection to the target, starting the embedded engine when it is local.
 
-    `http` (else the module's `http_session` factory) replaces the client's HTTP session of a
-    `bigquery` target; the embedded engine is always reached directly.
+    `adapter` (else one from the module's `transport_adapter`) carries the HTTP requests of a
+    `bigquery` target's client; the embedded engine is always reached directly.
     """
     if target.engine == "local":
         from eros_migrate.local_engine import LocalEngine
@@ -335,17 +348,28 @@ def connect(
             engine.stop()
         return
 
-    if http is None and http_session is not None:
-        http = http_session()
-    connection = Connection(target, _bigquery_client(target, http), run_id)
+    client = _bigquery_client(target)
+    if adapter is None and transport_adapter is not None:
+        adapter = transport_adapter()
+    if adapter is not None:
+        client._http.mount("http://", adapter)
+        client._http.mount("https://", adapter)
+    connection = Connection(target, client, run_id)
     try:
         yield connection
     finally:
         connection.close()
 
 
-def _bigquery_client(target: TargetConfig, http: requests.Session | None = None) -> Any:
+def _bigquery_client(target: TargetConfig) -> Any:
     from google.api_core.client_options import ClientOptions
+
+    if target.endpoint and not target.endpoint.startswith(("http://", "https://")):
+        # requests would reject it on the first call, as an internal error.
+        raise ConfigError(
+            f"target {target.name!r}: endpoint {target.endpoint!r} is not an http(s) URL",
+            hint=f"write it with its scheme, e.g. endpoint = \"http://{target.endpoint}\"",
+        )
 
     options = ClientOptions(api_endpoint=target.endpoint) if target.endpoint else None
     if target.credentials is not None:
@@ -371,7 +395,6 @@ def _bigquery_client(target: TargetConfig, http: requests.Session | None = None)
             credentials=credentials,
             location=target.location,
             client_options=options,
-            _http=http,
         )
 
     if target.endpoint:
@@ -382,11 +405,10 @@ def _bigquery_client(target: TargetConfig, http: requests.Session | None = None)
             credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
             location=target.location,
             client_options=options,
-            _http=http,
         )
 
     try:
-        return bigquery.Client(project=target.project, location=target.location, _http=http)
+        return bigquery.Client(project=target.project, location=target.location)
     except Exception as error:
         if _is_auth_error(error):
             raise TargetError(
