@@ -220,11 +220,6 @@ def drop_sandbox(settings: Settings, sandbox: TargetConfig) -> None:
         )
 
 
-def sandbox_exists(settings: Settings, sandbox: TargetConfig) -> bool:
-    with commands.open_session(settings, sandbox.name) as session:
-        return session.connection.dataset_exists()
-
-
 def _call(session: Session, action: Callable[[Any], object]) -> None:
     """Run one client call, turning client errors into the adapter's TargetErrors."""
     from google.api_core import exceptions as gexc
