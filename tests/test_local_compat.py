@@ -690,3 +690,19 @@ def test_format_prints_any_value_with_t(client: bigquery.Client) -> None:
         "FORMAT('%s-%t', 'a', TRUE) AS mixed",
     )
     assert row == {"text": "2024-12-31, 21 / 7%", "mixed": "a-true"}
+
+
+def test_create_if_not_exists_keeps_an_existing_table_as_it_is(
+    client: bigquery.Client, ds: str
+) -> None:
+    ddl = (
+        f"CREATE TABLE IF NOT EXISTS `{ds}.kept` (a INT64, ts TIMESTAMP)\n"
+        "PARTITION BY DATE(ts) CLUSTER BY a OPTIONS (description = 'first')"
+    )
+    run(client, ddl)
+    run(client, ddl.replace("'first'", "'second'"))
+
+    table = client.get_table(f"{ds}.kept")
+    assert table.time_partitioning is not None and table.time_partitioning.field == "ts"
+    assert table.clustering_fields == ["a"]
+    assert table.description == "first"

@@ -824,6 +824,12 @@ def _record_create_table(bq_sql: str, project_id: str, ctx: Any, existed: bool) 
     ctx.catalog.update_table(meta.model_copy(update=updates))
 
 
+_IF_NOT_EXISTS = re.compile(
+    r"^\s*(?:(?:--|#)[^\n]*\n\s*|/\*.*?\*/\s*)*CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def record_table_metadata() -> None:
     """Report the partitioning, clustering, options and column details of DDL-created tables.
 
@@ -844,6 +850,10 @@ def record_table_metadata() -> None:
         target = ddl_sync._detect_plain_create_table(bq_sql)
         parts = _table_parts(target, project_id) if target is not None else None
         existed = parts is not None and ctx.catalog.get_table(*parts) is not None
+        if existed and _IF_NOT_EXISTS.match(bq_sql):
+            # BigQuery leaves an existing table untouched; syncing it again would replace its
+            # recorded partitioning, clustering and options with what DuckDB knows.
+            return
         original(bq_sql, project_id, ctx)
 
         if parts is not None:
