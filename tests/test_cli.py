@@ -68,3 +68,36 @@ def test_debug_shows_traceback(tmp_path: object) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "migrations folder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["lint"], ["new", "light_start"]],
+    ids=["lint", "new"],
+)
+def test_lint_and_new_import_no_engine_or_client(tmp_path: object, arguments: list[str]) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "migrations").mkdir()
+    (folder / "migrations" / "0001_start.up.sql").write_text(
+        "CREATE TABLE IF NOT EXISTS `${project}.${dataset}.t` (a INT64) CLUSTER BY a;\n"
+    )
+    (folder / "migrations" / "0001_start.down.sql").write_text(
+        "DROP TABLE IF EXISTS `${project}.${dataset}.t`;\n"
+    )
+    code = (
+        "import sys\n"
+        "from eros_migrate.cli import main\n"
+        "try:\n"
+        f"    main({arguments!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('google.cloud.bigquery', 'bqemulator', 'zetasql', 'duckdb')"
+        " if m in sys.modules]\n"
+        "print('HEAVY:' + ','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=folder, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "HEAVY:", result.stdout + result.stderr
