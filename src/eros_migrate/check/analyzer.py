@@ -304,6 +304,13 @@ class Analyzer:
         )
         for name, kind in (system_variables or {}).items():
             options.system_variables.add(name_path=name.split("."), type=kind)
+        # CREATE TABLE ... PARTITION BY _PARTITIONDATE names the ingestion-time columns.
+        options.ddl_pseudo_columns.add(
+            name="_PARTITIONTIME", type=type_pb2.TypeProto(type_kind=type_pb2.TYPE_TIMESTAMP)
+        )
+        options.ddl_pseudo_columns.add(
+            name="_PARTITIONDATE", type=type_pb2.TypeProto(type_kind=type_pb2.TYPE_DATE)
+        )
         response = self._call(
             "Analyze",
             service.AnalyzeRequest(

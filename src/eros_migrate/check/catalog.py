@@ -165,9 +165,10 @@ class Catalog:
             or key in self.state.opaque
         )
 
-    def is_opaque(self, name: str) -> bool:
-        lowered = name.lower()
-        return any(lowered.endswith(key[-1]) for key in self.state.opaque)
+    def mentions_opaque(self, message: str) -> bool:
+        """Whether `message` names an object that exists but is not modelled."""
+        words = {word.lower() for word in re.findall(r"\w+", message)}
+        return any(key[-1] in words for key in self.state.opaque)
 
     def snapshot(self) -> _State:
         return copy.deepcopy(self.state)
@@ -359,10 +360,21 @@ class Catalog:
         return root
 
 
+# Ingestion-time partitioned tables have these; giving them to every table costs at most a
+# missed error, never a false one.
+_PSEUDO_COLUMNS = (
+    ("_PARTITIONTIME", type_pb2.TypeProto(type_kind=type_pb2.TYPE_TIMESTAMP)),
+    ("_PARTITIONDATE", type_pb2.TypeProto(type_kind=type_pb2.TYPE_DATE)),
+)
+
+
 def _table(name: str, relation: Relation) -> SimpleTableProto:
     table = SimpleTableProto(name=name, allow_duplicate_column_names=True)
     for column, kind in relation.columns:
         table.column.add(name=column, type=kind)
+    if relation.kind == "table":
+        for column, kind in _PSEUDO_COLUMNS:
+            table.column.add(name=column, type=kind, is_pseudo_column=True)
     return table
 
 

@@ -287,8 +287,18 @@ class FileChecker:
 
         missing = _NOT_FOUND.match(message)
         if missing is not None:
-            name = missing["name"].strip("`")
+            what, name = missing.group(1), missing["name"].strip("`")
             key = self.catalog.path(name.split("."))
+            if what == "Function" and len(key) < 3 or "*" in name:
+                # A builtin BigQuery has and GoogleSQL lacks, or a wildcard table: unknown
+                # here, which is not the same as wrong.
+                self._report(
+                    piece, "warning", UNSUPPORTED,
+                    f"{message}; GoogleSQL does not know it, so check cannot tell whether "
+                    "BigQuery does; it was not checked",
+                    error.line, error.column,
+                )
+                return
             if len(key) > 3 or (len(key) == 3 and not self.catalog.in_target(key)):
                 self._report(
                     piece, "warning", UNSUPPORTED,
@@ -297,7 +307,7 @@ class FileChecker:
                     error.line, error.column,
                 )
                 return
-        if self.catalog.is_opaque(message):
+        if self.catalog.mentions_opaque(message):
             self._report(
                 piece, "warning", UNSUPPORTED,
                 f"{message}; it involves an object check does not model, so it was not checked",
@@ -395,6 +405,15 @@ class FileChecker:
         resolved = self._analyze(piece)
         if resolved is not None:
             self._learn(resolved, piece)
+            return
+
+        # A CREATE that could not be analysed still creates its object: later statements
+        # that use it are not checked rather than reported as using a missing object.
+        defines = _DEFINES.match(piece.text)
+        if defines is not None and defines["verb"].upper() == "CREATE":
+            key = self.catalog.path(defines["name"].strip("`").split("."))
+            if self.catalog.relation(key) is None and self.catalog.routine(key) is None:
+                self.catalog.put_opaque(key, "unanalysed")
 
     def _block(
         self, body: list[Statement], handler: list[Statement], *, conditional: bool = False
