@@ -1,7 +1,8 @@
 -- holiday_calendar contents (original tests 3.3 dates, 6.1, 6.2): at least 20 distinct 2025
 -- dates, every impact factor in [0, 1], exactly the three types FEDERAL, CULTURAL, COMMERCIAL in
 -- 2025, and each of the twenty seeded holidays present with its name, type, major flag and
--- factor. A missing table makes the query fail (an error, not a pass).
+-- factor; and twenty typed holidays in each year 2024-2030. A missing table makes the query
+-- fail (an error, not a pass).
 WITH seed AS (
   SELECT d, n, t, m, f
   FROM UNNEST(ARRAY<STRUCT<d DATE, n STRING, t STRING, m BOOL, f FLOAT64>>[
@@ -71,3 +72,13 @@ SELECT 'v2.holidays.seed',
 FROM seed AS s
 LEFT JOIN h2025 AS h
   ON h.holiday_date = s.d
+UNION ALL
+SELECT
+  CONCAT('v2.holidays.year_', CAST(yr AS STRING)),
+  CONCAT('20 typed holidays seeded for ', CAST(yr AS STRING)),
+  COUNTIF(hc.holiday_type IN ('FEDERAL', 'CULTURAL', 'COMMERCIAL')) = 20,
+  CONCAT(CAST(COUNTIF(hc.holiday_type IN ('FEDERAL', 'CULTURAL', 'COMMERCIAL')) AS STRING), ' typed holidays')
+FROM UNNEST(GENERATE_ARRAY(2024, 2030)) AS yr
+LEFT JOIN `${project}.${dataset}.holiday_calendar` AS hc
+  ON EXTRACT(YEAR FROM hc.holiday_date) = yr
+GROUP BY yr
