@@ -289,7 +289,7 @@ class FileChecker:
         if missing is not None:
             what, name = missing.group(1), missing["name"].strip("`")
             key = self.catalog.path(name.split("."))
-            if what == "Function" and len(key) < 3 or "*" in name:
+            if (what == "Function" and len(key) < 3) or "*" in name:
                 # A builtin BigQuery has and GoogleSQL lacks, or a wildcard table: unknown
                 # here, which is not the same as wrong.
                 self._report(
