@@ -5,8 +5,9 @@ google-cloud-bigquery or the embedded engine. Errors of the client library are t
 `TargetError`s that say what to check; transient ones (rate limits, 5xx, dropped connections,
 timeouts) are retried a bounded number of times with exponential backoff and jitter.
 
-A retried job keeps its job id, so a job insert whose answer was lost is found (409 Conflict,
-then a fetch) instead of being run twice. A job that ran and failed is never sent again.
+A retried job keeps its job id and is looked up before it is sent again, so a job insert whose
+answer was lost is found instead of being run twice. A job that ran and failed is never sent
+again: the same id would only fetch the same failure.
 """
 
 from __future__ import annotations
