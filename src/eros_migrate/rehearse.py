@@ -320,11 +320,46 @@ def step_same_fingerprint(rehearsal: Rehearsal) -> Outcome:
     return passed(f"{len(first.objects)} object(s), fingerprint {first.digest[:12]}")
 
 
+def step_check(rehearsal: Rehearsal) -> Outcome:
+    """GoogleSQL's analyzer over the whole chain, offline, when the `check` extra is installed."""
+    from eros_migrate import check
+
+    if not check.available():
+        return skipped("the semantic check needs the extra: pip install 'eros-migrate[check]'")
+
+    findings = check.check_chain(rehearsal.settings, rehearsal.chain, rehearsal.target)
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if errors:
+        shown = "; ".join(str(finding) for finding in errors[:5])
+        raise StepFailed(f"{len(errors)} semantic error(s): {shown}")
+    return passed(f"{len(findings)} finding(s), no error")
+
+
+def step_schedules(rehearsal: Rehearsal) -> Outcome:
+    """Run each declared scheduled query once in the sandbox; any failure fails the step."""
+    from eros_migrate import schedules
+
+    declared = schedules.declared(rehearsal.settings)
+    if not declared:
+        return skipped("no scheduled queries are declared")
+
+    with rehearsal.session() as session:
+        results = schedules.run_schedules(session, schedules=declared)
+    failed = [result for result in results if not result.succeeded]
+    if failed:
+        shown = "; ".join(f"{result.schedule}: {result.error}" for result in failed)
+        raise StepFailed(f"{len(failed)} of {len(results)} scheduled query(ies) failed: {shown}")
+    return passed(f"{len(results)} scheduled query(ies) ran: "
+                  + ", ".join(result.schedule for result in results))
+
+
 STEPS: list[RehearsalStep] = [
+    RehearsalStep("check", step_check),
     RehearsalStep("create sandbox", step_create),
     RehearsalStep("up", step_up),
     # Checks say nothing about whether the chain goes down and up again: keep going.
     RehearsalStep("verify", step_verify, blocking=False),
+    RehearsalStep("schedules", step_schedules, blocking=False),
     RehearsalStep("down to 0", step_down),
     RehearsalStep("nothing left", step_nothing_left),
     RehearsalStep("up again", step_up_again),
