@@ -161,3 +161,22 @@ def test_crlf_line_ends_are_accepted(project: Project) -> None:
     result = project.run("up", "--dry-run", "--format", "json")
     assert result.code == 0, result.err
     assert "0004_crlf" in result.out
+
+
+def test_lint_error_stops_up_and_names_the_rule(project: Project) -> None:
+    project.write(
+        "0004_hardcoded.up.sql",
+        "CREATE TABLE IF NOT EXISTS `of-scheduler-proj.eros_scheduling_brain.t` (a INT64)\n"
+        "CLUSTER BY a;\n",
+    )
+    project.write(
+        "0004_hardcoded.down.sql",
+        "DROP TABLE IF EXISTS `of-scheduler-proj.eros_scheduling_brain.t`;\n",
+    )
+    refused(project, "lint reported", "0004_hardcoded.up.sql:1:", "[hardcoded-name]")
+
+
+def test_unparsable_statement_stops_up(project: Project) -> None:
+    project.write("0004_typo.up.sql", "SELEC 1;\n")
+    project.write("0004_typo.down.sql", "SELECT 1;\n")
+    refused(project, "0004_typo.up.sql:1:", "[parse-error]")
