@@ -340,7 +340,7 @@ class FileChecker:
         if plain or (_PLAIN_DDL.match(piece.text) and not _QUERY_BODY.search(piece.text)):
             # Any error, even a missing operator, is looked at again with the builtins.
             try:
-                return self.session.analyze(sql, self.catalog.light(), system)
+                return self.session.analyze(sql, self.catalog.plain_for(sql), system)
             except AnalysisError:
                 pass
             except AnalyzerCrashed as error:
