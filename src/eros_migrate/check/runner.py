@@ -52,6 +52,22 @@ _PLAIN_DDL = re.compile(
     re.IGNORECASE,
 )
 _QUERY_BODY = re.compile(r"\bAS\s*\(?\s*(?:SELECT|WITH)\b", re.IGNORECASE)
+# A DROP that needs no analysis: its effect is all check needs from it.
+_DROP = re.compile(
+    r"^DROP\s+(?P<what>TABLE|VIEW|MATERIALIZED\s+VIEW|FUNCTION|PROCEDURE|TABLE\s+FUNCTION)"
+    r"\s+(?P<if_exists>IF\s+EXISTS\s+)?(?P<name>`[^`]+`|[\w.\-]+)\s*$",
+    re.IGNORECASE,
+)
+# DECLARE defaults that obviously fit their type, by type kind.
+_NUMBER = r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
+_FITTING_LITERALS = {
+    type_pb2.TYPE_INT64: re.compile(r"^-?\d+$"),
+    type_pb2.TYPE_DOUBLE: re.compile(rf"^{_NUMBER}$"),
+    type_pb2.TYPE_NUMERIC: re.compile(rf"^{_NUMBER}$"),
+    type_pb2.TYPE_BIGNUMERIC: re.compile(rf"^{_NUMBER}$"),
+    type_pb2.TYPE_STRING: re.compile(r"""^(?:'[^'\\\n]*'|"[^"\\\n]*")$"""),
+    type_pb2.TYPE_BOOL: re.compile(r"^(?:TRUE|FALSE)$", re.IGNORECASE),
+}
 # Type names that need no analysis, with BigQuery's aliases.
 _SIMPLE_TYPES = {
     "INT64": type_pb2.TYPE_INT64,
@@ -402,6 +418,13 @@ class FileChecker:
 
     def _sql(self, statement: Statement) -> None:
         piece = _statement_text(statement)
+        drop = _DROP.match(piece.text)
+        if drop is not None:
+            what = " ".join(drop["what"].upper().split())
+            name_path = drop["name"].strip("`").split(".")
+            self._learn_drop(what, name_path, drop["if_exists"] is not None, piece)
+            return
+
         resolved = self._analyze(piece)
         if resolved is not None:
             self._learn(resolved, piece)
@@ -482,7 +505,9 @@ class FileChecker:
                 default = fragment
 
         if default is not None:
-            if declared is not None and statement.names:
+            if declared is not None and _fits(declared, default.text):
+                pass
+            elif declared is not None and statement.names:
                 self._assignable(statement.names[0], declared, _fragment_text(default))
             elif declared is None:
                 declared = self._expression_type(_fragment_text(default))
@@ -718,6 +743,15 @@ class FileChecker:
                 )
             return
         self.catalog.remove(key)
+
+
+def _fits(kind: type_pb2.TypeProto, value: str) -> bool:
+    """Whether `value` is a literal (or NULL) that obviously fits a variable of type `kind`."""
+    text = value.strip()
+    if text.upper() == "NULL":
+        return True
+    literal = _FITTING_LITERALS.get(kind.type_kind)
+    return literal is not None and literal.match(text) is not None
 
 
 def _procedure_header(text: str) -> str:
