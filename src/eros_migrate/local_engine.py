@@ -272,6 +272,12 @@ def serve(
     _prepare_engine()
     from bqemulator.server import EmulatorServer
 
+    # The engine's loop runs on this thread here, out of reach of the thread-name filter; in a
+    # serving process every sqlglot warning is the engine's translation chatter.
+    sqlglot_log = logging.getLogger("sqlglot")
+    sqlglot_log.handlers = [_ForwardToDebug()]
+    sqlglot_log.propagate = False
+
     server = EmulatorServer(_settings(data_dir, host, port, 0))
 
     async def run() -> None:
