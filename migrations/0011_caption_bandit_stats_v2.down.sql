@@ -10,4 +10,4 @@ ALTER TABLE `${project}.${dataset}.caption_bandit_stats` ALTER COLUMN avg_emv SE
 ALTER TABLE `${project}.${dataset}.caption_bandit_stats` ALTER COLUMN last_updated SET DEFAULT CURRENT_TIMESTAMP();
 
 ALTER TABLE `${project}.${dataset}.caption_bandit_stats`
-SET OPTIONS (description = NULL, labels = NULL);
+SET OPTIONS (description = NULL, labels = []);
