@@ -21,7 +21,14 @@ from zetasql.wasi._pb2.zetasql.public import type_pb2
 from zetasql.wasi._pb2.zetasql.resolved_ast.resolved_ast_pb2 import AnyResolvedStatementProto
 
 from eros_migrate.check.analyzer import AnalysisError, AnalyzerCrashed
-from eros_migrate.check.catalog import Catalog, Path, Relation, Routine, catalog_signature
+from eros_migrate.check.catalog import (
+    Catalog,
+    Column,
+    Path,
+    Relation,
+    Routine,
+    catalog_signature,
+)
 from eros_migrate.check.session import Session
 from eros_migrate.errors import ScriptSyntaxError
 from eros_migrate.findings import Finding, Severity
@@ -643,9 +650,12 @@ class FileChecker:
         where = self._where(piece)
         if kind == "resolved_create_table_stmt_base_node":
             holder = create.resolved_create_table_stmt_base_node
-            table = getattr(holder, str(holder.WhichOneof("node"))).parent
+            statement = getattr(holder, str(holder.WhichOneof("node")))
+            table = statement.parent
             header = table.parent
             columns = [(column.name, column.type) for column in table.column_definition_list]
+            if not columns:
+                columns = _copied_columns(statement)
             relation = Relation("table", columns, where)
         elif kind == "resolved_create_view_base_node":
             holder = create.resolved_create_view_base_node
@@ -728,7 +738,8 @@ class FileChecker:
             return
         self.catalog.remove(key)
         new_key = self.catalog.path(list(new_path))
-        if len(new_key) == 2:
+        if len(new_key) < 3 and len(key) == 3:
+            # RENAME TO takes the new name alone; the table stays in its dataset.
             new_key = (key[0], key[1], new_key[-1])
         self.catalog.put_relation(new_key, relation)
 
@@ -743,6 +754,20 @@ class FileChecker:
                 )
             return
         self.catalog.remove(key)
+
+
+def _copied_columns(statement: object) -> list[Column]:
+    """The columns of `CREATE TABLE ... COPY` or `CLONE`: those of the table it reads."""
+    for field in ("copy_from", "clone_from"):
+        if not statement.HasField(field):  # type: ignore[attr-defined]
+            continue
+        scan = getattr(statement, field)
+        kind = scan.WhichOneof("node")
+        if kind is None:
+            continue
+        columns = getattr(scan, kind).parent.column_list
+        return [(column.name, column.type) for column in columns]
+    return []
 
 
 def _fits(kind: type_pb2.TypeProto, value: str) -> bool:
