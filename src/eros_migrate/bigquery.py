@@ -340,7 +340,10 @@ def connect(
         from eros_migrate.local_engine import LocalEngine
 
         engine = LocalEngine(target.data_dir, project=target.project)
-        engine.start()
+        try:
+            engine.start()
+        except RuntimeError as error:
+            raise _engine_failed(target, error) from error
         try:
             connection = Connection(target, engine.client(), run_id)
             yield connection
@@ -360,6 +363,21 @@ def connect(
         yield connection
     finally:
         connection.close()
+
+
+def _engine_failed(target: TargetConfig, error: RuntimeError) -> TargetError:
+    if "Could not set lock" in str(error):
+        # DuckDB lets one process at a time open the engine's folder.
+        return TargetError(
+            f"the local engine's folder {target.data_dir} is in use by another process",
+            hint="if `eros-migrate serve` runs on it, point a target at that server "
+            '(engine = "bigquery", endpoint = "http://127.0.0.1:PORT"); otherwise wait for '
+            "the other run to finish",
+        )
+    return TargetError(
+        f"{target.describe()}: {error}",
+        hint="run again with --debug to see what the engine reported",
+    )
 
 
 def _bigquery_client(target: TargetConfig) -> Any:

@@ -30,7 +30,7 @@ from reliability.targets import (
     new_dataset,
     objects,
 )
-from tests.conftest import CHAINS
+from tests.conftest import CHAINS, make_project
 
 TRIALS = 20
 PROCESSES = 4
@@ -56,6 +56,7 @@ figures: Counter[str] = Counter()
 class Served:
     endpoint: str
     process: subprocess.Popen[str]
+    data_dir: Path
 
     def client(self) -> Any:
         from google.api_core.client_options import ClientOptions
@@ -93,7 +94,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert lines[1].startswith("ready: "), lines
     endpoint = lines[0].removeprefix("endpoint: ").strip()
     assert endpoint == f"http://127.0.0.1:{port}"
-    yield Served(endpoint, process)
+    yield Served(endpoint, process, folder / "data")
 
     print(f"\nconcurrent runs: {dict(sorted(figures.items()))}")
     process.terminate()
@@ -201,3 +202,18 @@ def test_runs_without_wait_stop_naming_the_holder(
             assert outcome.code == 0, outcome.err
     check_applied_once(served, dataset, outcomes)
     figures["trials without wait"] += 1
+
+
+def test_a_local_target_on_a_served_folder_is_refused(
+    served: Served, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path, capsys)
+    (tmp_path / "eros-migrate.toml").write_text(
+        f'[targets.local]\nengine = "local"\ndataset = "eros"\ndata_dir = "{served.data_dir}"\n',
+        encoding="utf-8",
+    )
+    result = project.run("up")
+    assert result.code == 1, result.err
+    assert f"folder {served.data_dir} is in use by another process" in result.err
+    assert 'endpoint = "http://127.0.0.1:PORT"' in result.err
+
