@@ -168,9 +168,9 @@ class Catalog:
         return copy.deepcopy(self.state)
 
     def restore(self, state: _State) -> None:
-        for key in set(self.state.relations) ^ set(state.relations):
-            self._touch(key)
-        for key in set(self.state.routines) ^ set(state.routines):
+        # Columns may have changed in place too; registration compares what each name means.
+        for key in (*self.state.relations, *state.relations, *self.state.routines,
+                    *state.routines, *self.state.opaque, *state.opaque):
             self._touch(key)
         self.state = state
 
