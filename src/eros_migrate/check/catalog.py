@@ -175,27 +175,28 @@ class Catalog:
         self.state = state
 
     def checkpoint(self) -> tuple[_State, dict[str, Relation]]:
-        state = _State(
-            dict(self.state.relations), dict(self.state.routines), dict(self.state.opaque)
-        )
-        return state, dict(self.temporary)
+        """A copy of every object, temporary tables included, to return to or merge."""
+        return copy.deepcopy((self.state, self.temporary))
 
-    def readd_removed(self, checkpoint: tuple[_State, dict[str, Relation]]) -> None:
-        """Bring back what existed at `checkpoint` and is gone now.
+    def reset(self, checkpoint: tuple[_State, dict[str, Relation]]) -> None:
+        state, temporary = copy.deepcopy(checkpoint)
+        for name in (*self.temporary, *temporary):
+            self._touch(name)
+        self.restore(state)
+        self.temporary = temporary
 
-        A branch of IF or CASE, or a loop body, may not run: what it drops may still exist
-        after it, and what it creates may exist too, so the catalog keeps both.
-        """
+    def merge(self, checkpoint: tuple[_State, dict[str, Relation]]) -> None:
+        """Add what `checkpoint` holds: the objects of another path the script may take."""
         state, temporary = checkpoint
         for key, relation in state.relations.items():
-            if key not in self.state.relations:
-                self.put_relation(key, relation)
+            self.put_relation(key, relation)
         for key, routine in state.routines.items():
-            if key not in self.state.routines:
-                self.put_routine(key, routine)
+            self.put_routine(key, routine)
+        for key, kind in state.opaque.items():
+            if not self.exists(key):
+                self.put_opaque(key, kind)
         for name, relation in temporary.items():
-            if name not in self.temporary:
-                self.put_relation((name,), relation)
+            self.put_relation((name,), relation)
 
     def clear_temporary(self) -> None:
         for name in self.temporary:

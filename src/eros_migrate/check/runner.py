@@ -414,7 +414,7 @@ class FileChecker:
         elif kind == "block":
             self._block(statement.body, statement.handler)
         elif kind == "loop":
-            self._block(statement.body, [], conditional=True)
+            self._alternatives([statement.body])
         elif kind in ("raise", "execute_immediate"):
             for fragment in statement.fragments:
                 if fragment.role in ("message", "sql"):
@@ -445,26 +445,40 @@ class FileChecker:
             if self.catalog.relation(key) is None and self.catalog.routine(key) is None:
                 self.catalog.put_opaque(key, "unanalysed")
 
-    def _block(
-        self, body: list[Statement], handler: list[Statement], *, conditional: bool = False
-    ) -> None:
-        checkpoint = self.catalog.checkpoint()
+    def _block(self, body: list[Statement], handler: list[Statement]) -> None:
+        before = self.catalog.checkpoint() if handler else None
         self.catalog.push_scope()
         try:
             self._walk(body)
         finally:
             self.catalog.pop_scope()
-        if conditional:
-            self.catalog.readd_removed(checkpoint)
 
-        if handler:
-            # The handler runs after any statement of the body failed.
+        if before is not None:
+            # The handler runs after some statement of the body failed: the objects of the
+            # body's start and of its end may both exist.
+            self.catalog.merge(before)
             self.catalog.push_scope()
             try:
                 self._walk(handler)
             finally:
                 self.catalog.pop_scope()
-            self.catalog.readd_removed(checkpoint)
+
+    def _alternatives(self, bodies: list[list[Statement]]) -> None:
+        """Bodies of which at most one runs: IF or CASE branches, or a loop body.
+
+        Each starts from the state before them; afterwards the objects of every path
+        (running none of them included) may exist, so the catalog keeps them all.
+        """
+        start = self.catalog.checkpoint()
+        outcomes = []
+        for body in bodies:
+            self.catalog.reset(start)
+            self._block(body, [])
+            outcomes.append(self.catalog.checkpoint())
+
+        self.catalog.reset(start)
+        for outcome in outcomes:
+            self.catalog.merge(outcome)
 
     def _conditional(self, statement: Statement) -> None:
         construct = statement.text.split(None, 1)[0].upper()
@@ -481,9 +495,7 @@ class FileChecker:
             elif fragment.role in ("operand", "value"):
                 self._expression_type(piece)
 
-        self._block(statement.body, [], conditional=True)
-        for branch in statement.branches:
-            self._block(branch.body, [], conditional=True)
+        self._alternatives([statement.body, *(branch.body for branch in statement.branches)])
 
     def _for(self, statement: Statement) -> None:
         variable: type_pb2.TypeProto | None = None
@@ -498,7 +510,7 @@ class FileChecker:
         try:
             if statement.names and variable is not None:
                 self.catalog.declare(statement.names[0], variable)
-            self._block(statement.body, [], conditional=True)
+            self._alternatives([statement.body])
         finally:
             self.catalog.pop_scope()
 
