@@ -409,13 +409,14 @@ def lint(paths: tuple[Path, ...], output: str) -> None:
 @format_option()
 def check(to: str | None, target: str | None, output: str) -> None:
     """Analyse the chain with GoogleSQL's analyzer, offline. Exit 2 on any error."""
-    from eros_migrate.check import check_project, is_warm, require
+    from eros_migrate.check import check_project, require
 
-    require()
-    if output == "text" and not is_warm():
+    def compiling() -> None:
         console.progress("compiling GoogleSQL's analyzer once (up to a minute); later runs "
                          "load it from the cache")
-    findings = check_project(_state().settings(), _target(target), to)
+
+    require()
+    findings = check_project(_state().settings(), _target(target), to, on_compile=compiling)
     if output == "json":
         console.emit_json([finding.to_dict() for finding in findings])
     else:

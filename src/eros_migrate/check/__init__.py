@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from eros_migrate.errors import InputError
@@ -82,12 +83,14 @@ def check_chain(
     downs: bool = True,
     analyzer: Analyzer | None = None,
     reuse_results: bool = True,
+    on_compile: Callable[[], None] | None = None,
 ) -> list[Finding]:
     """Analyse the up migrations 1..`to` (default: head) in order; with `downs`, also each
     down migration against the state its up left.
 
-    With `reuse_results`, analyses of earlier runs are taken from the cache folder, so the
-    analyzer is loaded only for statements (or catalogs) that changed since.
+    With `reuse_results`, analyses of earlier runs are taken from `.eros/check`, so the
+    analyzer is loaded only for statements (or catalogs) that changed since. `on_compile` is
+    called before the analyzer module has to be compiled (a minute, once per machine).
 
     Raises `CheckUnavailable` when the extra is not installed.
     """
@@ -96,11 +99,14 @@ def check_chain(
     from eros_migrate.check.runner import FileChecker
     from eros_migrate.check.session import Session, results_file
 
-    given = analyzer
-    session = Session(
-        (lambda: given) if given is not None else shared_analyzer,
-        results_file(settings.root) if reuse_results else None,
-    )
+    def load() -> Analyzer:
+        if analyzer is not None:
+            return analyzer
+        if on_compile is not None and not is_warm():
+            on_compile()
+        return shared_analyzer()
+
+    session = Session(load, results_file(settings.root) if reuse_results else None)
     catalog = Catalog(session, target.project, target.dataset)
     checker = FileChecker(session, catalog, settings.placeholder_values(target))
     last = chain.head if to is None else to
@@ -122,7 +128,10 @@ def check_chain(
 
 
 def check_project(
-    settings: Settings, target_name: str | None, to: str | None = None
+    settings: Settings,
+    target_name: str | None,
+    to: str | None = None,
+    on_compile: Callable[[], None] | None = None,
 ) -> list[Finding]:
     """What `eros-migrate check` runs: the project's chain up to `to` (a version or tag)."""
     from eros_migrate.chain import load_chain
@@ -131,7 +140,7 @@ def check_project(
     target = settings.target(target_name)
     chain = load_chain(settings.migrations_dir)
     last = chain.resolve(to) if to is not None else None
-    return check_chain(settings, chain, target, last)
+    return check_chain(settings, chain, target, last, on_compile=on_compile)
 
 
 def refuse_errors(findings: list[Finding]) -> None:
