@@ -1,6 +1,7 @@
 -- 0019 run_daily_automation (v1 -> v2)
 -- Creates run_daily_automation(execution_date DATE), scheduled daily at 03:05
--- America/Los_Angeles with CURRENT_DATE('America/Los_Angeles'). For the execution date it:
+-- America/Los_Angeles with CURRENT_DATE('America/Los_Angeles') (NULL means today in Los Angeles).
+-- For the execution date it:
 --   1. logs a RUNNING row in etl_job_runs (job_id = daily_automation_YYYYMMDD_<uuid>);
 --   2. finds the active creators: pages with messages in the 30 LA days up to and including
 --      execution_date; none -> job COMPLETED_NO_WORK, return;
