@@ -18,6 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from zetasql.wasi._pb2.zetasql.public import type_pb2
+from zetasql.wasi._pb2.zetasql.resolved_ast.resolved_ast_enums_pb2 import (
+    ResolvedCreateStatementEnums,
+)
 from zetasql.wasi._pb2.zetasql.resolved_ast.resolved_ast_pb2 import AnyResolvedStatementProto
 
 from eros_migrate.check.analyzer import AnalysisError, AnalyzerCrashed
@@ -285,6 +288,7 @@ class FileChecker:
 
     def _failed(self, piece: _Text, error: AnalysisError | AnalyzerCrashed) -> None:
         if isinstance(error, AnalyzerCrashed):
+            log.debug("analyzer aborted on %r: %s", piece.sql[:200], error)
             self._report(
                 piece, "warning", UNSUPPORTED,
                 f"GoogleSQL's analyzer aborted on this statement ({error}); it was not checked",
@@ -615,9 +619,9 @@ class FileChecker:
 
     def _creatable(self, key: Path, mode: int, kind: str, piece: _Text) -> bool:
         """Whether a CREATE takes effect; reports a plain CREATE of an existing object."""
-        if mode == 2:  # CREATE_IF_NOT_EXISTS
+        if mode == ResolvedCreateStatementEnums.CREATE_IF_NOT_EXISTS:
             return not self.catalog.exists(key)
-        if mode == 0 and self.catalog.exists(key):  # CREATE_DEFAULT
+        if mode == ResolvedCreateStatementEnums.CREATE_DEFAULT and self.catalog.exists(key):
             self._report(
                 piece, "error", RULE,
                 f"{kind} {self.catalog.display(key)} already exists at this point of the chain; "
