@@ -380,7 +380,7 @@ class FileChecker:
                 registration = self.catalog.registered()
             else:
                 own = defines["name"].strip("`").split(".")[-1] if defines else None
-                registration = self.catalog.registered_for(sql, ignore=own)
+                registration = self.catalog.registered_for(piece.text, ignore=own)
             return self.session.analyze(sql, registration, system)
         except (AnalysisError, AnalyzerCrashed) as error:
             self._failed(piece, error)
@@ -453,6 +453,7 @@ class FileChecker:
         before = self.catalog.checkpoint() if handler else None
         self.catalog.push_scope()
         try:
+            self._predeclare(body)
             self._walk(body)
         finally:
             self.catalog.pop_scope()
@@ -466,6 +467,27 @@ class FileChecker:
                 self._walk(handler)
             finally:
                 self.catalog.pop_scope()
+
+    def _predeclare(self, body: list[Statement]) -> None:
+        """Declare the simply typed variables of the DECLAREs that open a block at once.
+
+        Their DECLAREs declare them again with the same types; doing it up front means one
+        catalog for the block instead of a new one after each DECLARE.
+        """
+        for statement in body:
+            if statement.kind != "declare":
+                return
+            kind = next(
+                (
+                    _SIMPLE_TYPES.get(fragment.text.strip().upper())
+                    for fragment in statement.fragments
+                    if fragment.role == "type"
+                ),
+                None,
+            )
+            if kind is not None:
+                for name in statement.names:
+                    self.catalog.declare(name.strip("`"), _scalar(kind))
 
     def _alternatives(self, bodies: list[list[Statement]]) -> None:
         """Bodies of which at most one runs: IF or CASE branches, or a loop body.
