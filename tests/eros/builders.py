@@ -39,13 +39,13 @@ def literal(value: Any) -> str:
 
 
 def insert(table: str, rows: Sequence[Mapping[str, Any]]) -> str:
-    """One INSERT of ``rows`` (dicts with the same keys) into the fully qualified ``table``."""
+    """One INSERT of ``rows`` into the fully qualified ``table``; a missing key is NULL."""
     if not rows:
         raise ValueError("insert needs at least one row")
 
-    columns = list(rows[0])
+    columns = list(dict.fromkeys(column for row in rows for column in row))
     values = ",\n".join(
-        "(" + ", ".join(literal(row[column]) for column in columns) + ")" for row in rows
+        "(" + ", ".join(literal(row.get(column)) for column in columns) + ")" for row in rows
     )
     return f"INSERT INTO `{table}` ({', '.join(columns)})\nVALUES {values}"
 

@@ -75,6 +75,11 @@ class Eros:
 @pytest.fixture(scope="session")
 def eros_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalEngine, str]]:
     """A persistent local engine holding a fresh dataset brought to v2 with ``commands.up``."""
+
+        e = LocalEngine(d)
+        e.start()
+        yield e, "local-project.eros_t1"
+        e.stop()
     root = tmp_path_factory.mktemp("eros_v2")
     dataset = f"eros_{uuid.uuid4().hex[:10]}"
     (root / "eros-migrate.toml").write_text(

@@ -60,7 +60,7 @@ EXPECTED_BATCH = {
 }
 
 # (104, page_a) already has statistics: its new counts add to them.
-EXISTING = {
+EXISTING: dict[str, Any] = {
     "caption_id": 104,
     "page_name": "page_a",
     "successes": 3,

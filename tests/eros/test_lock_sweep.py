@@ -13,6 +13,14 @@ from tests.eros.conftest import Eros
 
 LA = ZoneInfo("America/Los_Angeles")
 
+ALERT_MESSAGES = {
+    "WARNING": "Active lock count growing: {} active locks. Monitor for potential issues.",
+    "CRITICAL": (
+        "Active lock table bloat detected: {} active locks."
+        " Consider reviewing scheduling frequency."
+    ),
+}
+
 
 def today_la() -> dt.date:
     return dt.datetime.now(LA).date()
@@ -175,4 +183,4 @@ def test_alerts_on_the_number_of_locks_left_active(
         assert alerts == []
         return
     assert [alert["alert_level"] for alert in alerts] == [level]
-    assert f"{active} active locks" in alerts[0]["alert_message"]
+    assert alerts[0]["alert_message"] == ALERT_MESSAGES[level].format(active)
