@@ -342,7 +342,8 @@ class FileChecker:
             )
             return
 
-        self._report(piece, "error", RULE, message, error.line, error.column)
+        line, column = _query_column_position(piece.sql, message, error.line, error.column)
+        self._report(piece, "error", RULE, message, line, column)
 
     def _readable(self, message: str) -> str:
         """One line, and routine names as BigQuery spells them rather than upper-cased."""
@@ -792,6 +793,65 @@ class FileChecker:
                 )
             return
         self.catalog.remove(key)
+
+
+_QUERY_COLUMN = re.compile(r"^Query column (\d+) has type")
+_SELECT_ITEM_TOKEN = re.compile(
+    r"""'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`"""
+    r"""|--[^\n]*|\#[^\n]*|/\*.*?\*/|[()\[\],]|[A-Za-z_]\w*|[^\s()\[\],]+""",
+    re.DOTALL,
+)
+_SELECT_LIST_ENDS = frozenset(
+    {"FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION"}
+)
+_SELECT_MODIFIERS = frozenset({"DISTINCT", "ALL", "AS", "STRUCT", "VALUE"})
+
+
+def _query_column_position(
+    sql: str, message: str, line: int | None, column: int | None
+) -> tuple[int | None, int | None]:
+    """For "Query column N has type ...", the position of the N-th item of the SELECT list.
+
+    GoogleSQL points at the SELECT keyword; the item with the wrong type is what the reader
+    needs, and it may be many lines further down.
+    """
+    match = _QUERY_COLUMN.match(message)
+    if match is None or line is None or column is None:
+        return line, column
+    start = _offset(sql, line, column)
+    if sql[start : start + 6].upper() != "SELECT":
+        return line, column
+
+    wanted = int(match[1])
+    item, depth, expecting = 1, 0, True
+    for token in _SELECT_ITEM_TOKEN.finditer(sql, start + 6):
+        text = token.group()
+        if text.startswith(("--", "#", "/*")):
+            continue
+        upper = text.upper()
+        if depth == 0 and upper in _SELECT_LIST_ENDS:
+            break
+        if expecting and upper not in _SELECT_MODIFIERS:
+            if item == wanted:
+                before = sql[: token.start()]
+                return before.count("\n") + 1, _expanded_column(before)
+            expecting = False
+
+        if text in ("(", "["):
+            depth += 1
+        elif text in (")", "]"):
+            depth -= 1
+        elif text == "," and depth == 0:
+            item, expecting = item + 1, True
+    return line, column
+
+
+def _expanded_column(before: str) -> int:
+    """The column of the character after `before`, tabs expanded as GoogleSQL counts them."""
+    expanded = 1
+    for char in before[before.rfind("\n") + 1 :]:
+        expanded = (expanded - 1) // _TAB * _TAB + _TAB + 1 if char == "\t" else expanded + 1
+    return expanded
 
 
 def _copied_columns(statement: object) -> list[Column]:
