@@ -4,9 +4,9 @@ reported at its line, and nothing else is."""
 from __future__ import annotations
 
 import pytest
-from check_support import FIXTURES, check_fixture, expectations
 
 from eros_migrate.check.analyzer import Analyzer
+from tests.check.check_support import FIXTURES, check_fixture, expectations
 
 CASES = sorted(path.name for path in FIXTURES.glob("*.sql") if path.name != "base.sql")
 
