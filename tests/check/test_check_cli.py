@@ -5,12 +5,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 
 from eros_migrate import check
 from eros_migrate.check.analyzer import Analyzer
-from tests.conftest import Project
+
+
+class Project(Protocol):
+    """What these tests use of the `project` fixture of tests/conftest.py."""
+
+    root: Path
+
+    def run(self, *args: str) -> Any: ...
+
+    def write(self, name: str, text: str) -> Path: ...
 
 BAD_VIEW = """CREATE OR REPLACE VIEW `${project}.${dataset}.bad_view` AS
 SELECT event_id,

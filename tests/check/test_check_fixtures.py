@@ -3,10 +3,44 @@ reported at its line, and nothing else is."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from eros_migrate.check.analyzer import Analyzer
-from tests.check.check_support import FIXTURES, check_fixture, expectations
+from eros_migrate.check.catalog import Catalog
+from eros_migrate.check.runner import FileChecker
+from eros_migrate.check.session import Session
+from eros_migrate.findings import Finding
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VALUES = {"project": "local-project", "dataset": "eros"}
+
+_EXPECT = re.compile(r"-- expect: (?P<text>.+)$")
+
+
+def check_fixture(analyzer: Analyzer, name: str) -> list[Finding]:
+    """Findings of `name` after `base.sql`, which itself must be clean."""
+    session = Session(lambda: analyzer)
+    checker = FileChecker(session, Catalog(session, **VALUES), VALUES)
+    base = FIXTURES / "base.sql"
+    assert checker.check_file(base.read_text(encoding="utf-8"), str(base)) == []
+
+    path = FIXTURES / name
+    return checker.check_file(path.read_text(encoding="utf-8"), str(path))
+
+
+def expectations(name: str) -> dict[int, str]:
+    """`-- expect: text` at the end of a line: an error on that line whose message has text."""
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    expected: dict[int, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _EXPECT.search(line)
+        if match:
+            expected[number] = match["text"].strip()
+    return expected
+
 
 CASES = sorted(path.name for path in FIXTURES.glob("*.sql") if path.name != "base.sql")
 
@@ -35,10 +69,6 @@ def test_positions_are_those_of_the_file_not_the_rendered_text(analyzer: Analyze
 
 
 def test_a_finding_is_suppressed_by_a_marker_with_a_reason(analyzer: Analyzer) -> None:
-    from eros_migrate.check.catalog import Catalog
-    from eros_migrate.check.runner import FileChecker
-    from eros_migrate.check.session import Session
-
     session = Session(lambda: analyzer)
     values = {"project": "local-project", "dataset": "eros"}
     checker = FileChecker(session, Catalog(session, **values), values)
