@@ -18,6 +18,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 VALUES = {"project": "local-project", "dataset": "eros"}
 
 _EXPECT = re.compile(r"-- expect: (?P<text>.+)$")
+_UNSUPPORTED = re.compile(r"-- unsupported: (?P<text>.+)$")
 
 
 def check_fixture(analyzer: Analyzer, name: str) -> list[Finding]:
@@ -31,18 +32,22 @@ def check_fixture(analyzer: Analyzer, name: str) -> list[Finding]:
     return checker.check_file(path.read_text(encoding="utf-8"), str(path))
 
 
-def expectations(name: str) -> dict[int, str]:
-    """`-- expect: text` at the end of a line: an error on that line whose message has text."""
+def expectations(name: str, marker: re.Pattern[str] = _EXPECT) -> dict[int, str]:
+    """`-- expect: text` at the end of a line: an error on that line whose message has text
+    (`-- unsupported: text`: a check-unsupported warning)."""
     text = (FIXTURES / name).read_text(encoding="utf-8")
     expected: dict[int, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
-        match = _EXPECT.search(line)
+        match = marker.search(line)
         if match:
             expected[number] = match["text"].strip()
     return expected
 
 
-CASES = sorted(path.name for path in FIXTURES.glob("*.sql") if path.name != "base.sql")
+WARNINGS = "unsupported_is_a_warning.sql"
+CASES = sorted(
+    path.name for path in FIXTURES.glob("*.sql") if path.name not in ("base.sql", WARNINGS)
+)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -54,6 +59,16 @@ def test_fixture(analyzer: Analyzer, name: str) -> None:
     for finding in findings:
         assert finding.severity == "error"
         assert finding.rule == "check"
+        assert expected[finding.line] in finding.message, str(finding)
+
+
+def test_what_check_cannot_see_is_a_warning(analyzer: Analyzer) -> None:
+    findings = check_fixture(analyzer, WARNINGS)
+    expected = expectations(WARNINGS, _UNSUPPORTED)
+
+    assert {finding.line for finding in findings} == set(expected), [str(f) for f in findings]
+    for finding in findings:
+        assert (finding.severity, finding.rule) == ("warning", "check-unsupported")
         assert expected[finding.line] in finding.message, str(finding)
 
 

@@ -732,8 +732,13 @@ class FileChecker:
             return
 
         key = self.catalog.path(header.name_path)
-        if self._creatable(key, header.create_mode, relation.kind, piece):
+        if not self._creatable(key, header.create_mode, relation.kind, piece):
+            return
+        if relation.columns:
             self.catalog.put_relation(key, relation)
+        else:
+            # An external table whose schema BigQuery detects from its files.
+            self.catalog.put_opaque(key, "columns unknown")
 
     def _learn_alter(self, alter: object) -> None:
         from zetasql.wasi._pb2.zetasql.resolved_ast.resolved_ast_pb2 import (
@@ -856,8 +861,9 @@ def _expanded_column(before: str) -> int:
 
 def _copied_columns(statement: object) -> list[Column]:
     """The columns of `CREATE TABLE ... COPY` or `CLONE`: those of the table it reads."""
+    fields = statement.DESCRIPTOR.fields_by_name  # type: ignore[attr-defined]
     for field in ("copy_from", "clone_from"):
-        if not statement.HasField(field):  # type: ignore[attr-defined]
+        if field not in fields or not statement.HasField(field):  # type: ignore[attr-defined]
             continue
         scan = getattr(statement, field)
         kind = scan.WhichOneof("node")
