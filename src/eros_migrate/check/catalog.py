@@ -20,6 +20,7 @@ from zetasql.wasi._pb2.zetasql.proto.function_pb2 import (
     FunctionProto,
     FunctionSignatureProto,
     ProcedureProto,
+    TableValuedFunctionProto,
 )
 from zetasql.wasi._pb2.zetasql.proto.simple_catalog_pb2 import SimpleCatalogProto
 from zetasql.wasi._pb2.zetasql.public import function_pb2, type_pb2, value_pb2
@@ -48,7 +49,8 @@ class Relation:
 
 @dataclass
 class Routine:
-    """A function or procedure with its signature (argument names in the options)."""
+    """A function, table function or procedure with its signature (argument names in the
+    options; a table function's columns in its return type)."""
 
     kind: str
     signature: FunctionSignatureProto
@@ -357,6 +359,14 @@ class Catalog:
                 if routine.kind == "procedure":
                     catalog.procedure.append(
                         ProcedureProto(name_path=[name], signature=routine.signature)
+                    )
+                elif routine.kind == "table function":
+                    catalog.custom_tvf.append(
+                        TableValuedFunctionProto(
+                            name_path=[name],
+                            signature=routine.signature,
+                            type=function_pb2.FunctionEnums.FIXED_OUTPUT_SCHEMA_TVF,
+                        )
                     )
                 else:
                     mode = (

@@ -712,6 +712,18 @@ class FileChecker:
                     key, Routine("function", signature, where, function.is_aggregate)
                 )
             return
+        elif kind == "resolved_create_table_function_stmt_node":
+            table_function = create.resolved_create_table_function_stmt_node
+            header = table_function.parent
+            key = self.catalog.path(header.name_path)
+            if self._creatable(key, header.create_mode, "table function", piece):
+                signature = catalog_signature(table_function.signature, False)
+                schema = signature.return_type.options.relation_input_schema
+                if not schema.column:
+                    for output in table_function.output_column_list:
+                        schema.column.add(name=output.name, type=output.column.type)
+                self.catalog.put_routine(key, Routine("table function", signature, where))
+            return
         elif kind == "resolved_create_procedure_stmt_node":
             procedure = create.resolved_create_procedure_stmt_node
             header = procedure.parent
