@@ -64,7 +64,8 @@ class _State:
 
     relations: dict[Path, Relation] = field(default_factory=dict)
     routines: dict[Path, Routine] = field(default_factory=dict)
-    # Objects the catalog cannot model (table functions, models): names, for messages.
+    # Objects known to exist that the catalog cannot model (models, external tables whose
+    # schema is detected, what a failed CREATE made): statements using them are not judged.
     opaque: dict[Path, str] = field(default_factory=dict)
 
 
