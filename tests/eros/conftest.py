@@ -52,9 +52,19 @@ class Eros:
     def render(self, sql: str) -> str:
         return sql.replace("$ds", self.dataset)
 
-    def query(self, sql: str) -> list[dict[str, Any]]:
+    def query(
+        self, sql: str, parameters: Sequence[bigquery.ArrayQueryParameter] = ()
+    ) -> list[dict[str, Any]]:
         """Run one statement or script; the rows of its result (a script's last SELECT)."""
-        job = self.client.query(self.render(sql), retry=None, job_retry=None)  # type: ignore[arg-type]
+        from google.cloud import bigquery
+
+        config = bigquery.QueryJobConfig(query_parameters=list(parameters))
+        job = self.client.query(
+            self.render(sql),
+            job_config=config,
+            retry=None,  # type: ignore[arg-type]
+            job_retry=None,
+        )
         return [dict(row.items()) for row in job.result()]
 
     def insert(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -75,11 +85,6 @@ class Eros:
 @pytest.fixture(scope="session")
 def eros_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalEngine, str]]:
     """A persistent local engine holding a fresh dataset brought to v2 with ``commands.up``."""
-
-        e = LocalEngine(d)
-        e.start()
-        yield e, "local-project.eros_t1"
-        e.stop()
     root = tmp_path_factory.mktemp("eros_v2")
     dataset = f"eros_{uuid.uuid4().hex[:10]}"
     (root / "eros-migrate.toml").write_text(

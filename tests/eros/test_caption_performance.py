@@ -200,3 +200,30 @@ def test_no_data_ends_quietly_with_an_info_alert(eros: Eros) -> None:
     assert alerts[0]["alert_source"] == "caption_performance"
     assert "30 days" in alerts[0]["alert_message"]
     assert stats(eros)[(104, "page_a")]["successes"] == EXISTING["successes"]
+
+
+def test_duplicate_message_rows_count_once(eros: Eros) -> None:
+    eros.reset()
+    page = [msg(i, "page_c", None, emv, days_ago(3)) for i, emv in enumerate((10, 20, 30), 1)]
+    twice = msg(4, "page_c", 301, 40, days_ago(2))
+    eros.insert("mass_messages", [*page, twice, twice])
+
+    call(eros)
+
+    row = stats(eros)[(301, "page_c")]
+    assert (row["successes"], row["failures"], row["total_observations"]) == (2, 1, 1)
+    assert row["total_revenue"] == pytest.approx(400.0)
+
+
+def test_duplicate_statistics_rows_do_not_break_the_update(eros: Eros) -> None:
+    eros.reset()
+    eros.insert("mass_messages", MESSAGES)
+    eros.insert("caption_bandit_stats", [EXISTING, EXISTING])
+
+    call(eros)
+
+    rows = eros.query(
+        "SELECT successes, failures FROM `$ds.caption_bandit_stats`"
+        " WHERE caption_id = 104 AND page_name = 'page_a'"
+    )
+    assert rows == [{"successes": 4, "failures": 2}] * 2

@@ -20,6 +20,7 @@ from tests.eros.conftest import REPO, Eros
 LA = ZoneInfo("America/Los_Angeles")
 EXECUTION_DATE = dt.date(2025, 6, 15)
 ANALYZER = REPO / "migrations" / "0006_analyze_creator_performance.up.sql"
+SWEEP = REPO / "migrations" / "0018_sweep_expired_caption_locks.up.sql"
 
 # Five captions in the pool; saturation is the share of them a creator has locked.
 POOL = [
@@ -76,6 +77,22 @@ def set_failing(eros: Eros) -> Iterator[SetFailing]:
     yield replace
 
     original = ANALYZER.read_text(encoding="utf-8")
+    eros.query(original.replace("${project}.${dataset}", eros.dataset))
+
+
+@pytest.fixture
+def failing_sweep(eros: Eros) -> Iterator[None]:
+    """Replace sweep_expired_caption_locks with one that raises."""
+    eros.query(
+        "CREATE OR REPLACE PROCEDURE `$ds.sweep_expired_caption_locks`()\n"
+        "BEGIN\n"
+        "  RAISE USING MESSAGE = 'sweep broke';\n"
+        "END"
+    )
+
+    yield
+
+    original = SWEEP.read_text(encoding="utf-8")
     eros.query(original.replace("${project}.${dataset}", eros.dataset))
 
 
@@ -284,3 +301,44 @@ def test_no_active_creators_completes_with_no_work(eros: Eros) -> None:
         }
     ]
     assert eros.count("schedule_generation_queue") == 0
+
+
+@pytest.mark.usefixtures("failing_sweep")
+def test_a_failing_lock_sweep_is_logged_and_not_fatal(eros: Eros) -> None:
+    setup_run(eros, ["c01", "c02"])
+
+    run(eros)
+
+    errors = eros.query("SELECT page_name, error_message FROM `$ds.creator_processing_errors`")
+    assert len(errors) == 1
+    assert errors[0]["page_name"] == "SYSTEM_CLEANUP"
+    assert "sweep broke" in errors[0]["error_message"]
+    row = job(eros)
+    assert row["job_status"] == "SUCCESS"
+    assert (row["creators_processed"], row["creators_failed"]) == (2, 0)
+    assert set(queued(eros)) == {"c01", "c02"}
+
+
+def test_active_creators_are_the_thirty_la_days_up_to_the_execution_date(eros: Eros) -> None:
+    eros.reset()
+    eros.insert("caption_bank", POOL)
+
+    def at(page: str, days_before: int, hour: int) -> dict[str, Any]:
+        day = EXECUTION_DATE - dt.timedelta(days=days_before)
+        sent_at = dt.datetime.combine(day, dt.time(hour), LA)
+        return builders.message(page, None, sent_at, row_id=days_before * 100 + hour)
+
+    eros.insert(
+        "mass_messages",
+        [
+            at("first_day", 29, 0),
+            at("last_minute", 0, 23),
+            at("too_old", 30, 23),
+            at("too_new", -1, 0),
+        ],
+    )
+
+    run(eros)
+
+    assert set(queued(eros)) == {"first_day", "last_minute"}
+    assert (job(eros)["creators_processed"], job(eros)["creators_failed"]) == (2, 0)
