@@ -706,3 +706,27 @@ def test_create_if_not_exists_keeps_an_existing_table_as_it_is(
     assert table.time_partitioning is not None and table.time_partitioning.field == "ts"
     assert table.clustering_fields == ["a"]
     assert table.description == "first"
+
+
+def test_target_columns_named_like_parameters_stay_columns(
+    client: bigquery.Client, ds: str
+) -> None:
+    run(client, f"CREATE TABLE `{ds}.pages` (page_name STRING, hits INT64)")
+    run(
+        client,
+        f"""CREATE PROCEDURE `{ds}.touch`(page_name STRING)
+BEGIN
+  MERGE `{ds}.pages` AS t
+  USING (SELECT page_name AS p) AS s
+  ON t.page_name = s.p
+  WHEN MATCHED THEN UPDATE SET hits = t.hits + 1
+  WHEN NOT MATCHED THEN INSERT (page_name, hits) VALUES (s.p, 1);
+  UPDATE `{ds}.pages` AS u SET page_name = UPPER(u.page_name) WHERE u.page_name = 'b';
+END""",
+    )
+    run(client, f"CALL `{ds}.touch`('a')")
+    run(client, f"CALL `{ds}.touch`('a')")
+    run(client, f"CALL `{ds}.touch`('b')")
+
+    rows = run(client, f"SELECT page_name, hits FROM `{ds}.pages` ORDER BY page_name")
+    assert rows == [{"page_name": "B", "hits": 1}, {"page_name": "a", "hits": 2}]
