@@ -9,7 +9,7 @@ import pytest
 
 from eros_migrate.check import analyzer as analyzer_module
 from eros_migrate.check.analyzer import AnalysisError, Analyzer, AnalyzerCrashed
-from eros_migrate.check.runner import _offset, _Text
+from eros_migrate.check.positions import Text, offset
 from eros_migrate.check.session import Registration, Session
 
 
@@ -28,12 +28,12 @@ def test_columns_count_tabs_as_googlesql_does() -> None:
     # GoogleSQL reports columns with tabs expanded to 8 and in characters, not bytes.
     sql = "SELECT\tfoo, 'é',\tbar"
 
-    assert sql[_offset(sql, 1, 9) :].startswith("foo")
-    assert sql[_offset(sql, 1, 25) :].startswith("bar")
+    assert sql[offset(sql, 1, 9) :].startswith("foo")
+    assert sql[offset(sql, 1, 25) :].startswith("bar")
 
 
 def test_positions_inside_a_wrapped_fragment_map_back_to_the_file() -> None:
-    piece = _Text("a +\n  nope", line=10, column=5, prefix="SELECT (", suffix=")")
+    piece = Text("a +\n  nope", line=10, column=5, prefix="SELECT (", suffix=")")
 
     assert piece.position(2, 3) == (11, 3)
     assert piece.position(1, 9) == (10, 5)

@@ -80,7 +80,7 @@ def test_positions_are_those_of_the_file_not_the_rendered_text(analyzer: Analyze
     # `${project}` renders longer than it is written; columns point into the written line.
     findings = check_fixture(analyzer, "udf_wrong_argument_types.sql")
 
-    assert [(finding.line, finding.column) for finding in findings][0] == (3, 3)
+    assert (findings[0].line, findings[0].column) == (3, 3)
 
 
 def test_a_finding_is_suppressed_by_a_marker_with_a_reason(analyzer: Analyzer) -> None:
