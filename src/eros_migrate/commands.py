@@ -39,10 +39,10 @@ from eros_migrate.plan import Plan, Step, check_applied, plan_down, plan_up
 
 if TYPE_CHECKING:
     from eros_migrate.apply import StepResult
-    from eros_migrate.pacing import Pacer
     from eros_migrate.audit import HistoryFilter
     from eros_migrate.bigquery import Connection
     from eros_migrate.drift import ChangedFile
+    from eros_migrate.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
