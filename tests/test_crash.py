@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from eros_migrate import commands
+from eros_migrate.chain import load_chain
 from eros_migrate.config import load_settings
 from eros_migrate.local_engine import LocalEngine
 from tests.crash_hook.sitecustomize import install
@@ -56,7 +57,7 @@ def capture(folder: Path) -> dict[str, Any]:
     engine = LocalEngine(folder / "engine")
     engine.start()
     try:
-        client = engine.client()
+        client: Any = engine.client()
         dataset = f"{engine.project}.{DATASET}"
         state: dict[str, Any] = {}
         for item in sorted(client.list_tables(dataset), key=lambda t: t.table_id):
@@ -83,7 +84,11 @@ def capture(folder: Path) -> dict[str, Any]:
             routine = client.get_routine(item.reference)
             state[f"routine:{routine.routine_id}"] = {
                 "type": routine.type_,
-                "arguments": [(a.name, repr(a.data_type)) for a in routine.arguments],
+                "arguments": [
+                    (a.name, a.data_type.to_api_repr() if a.data_type else None)
+                    for a in routine.arguments
+                ],
+                "returns": routine.return_type.to_api_repr() if routine.return_type else None,
                 "body": " ".join((routine.body or "").split()),
             }
         return state
@@ -129,7 +134,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("crash_reference")
     folder = write_config(base / "reference")
     settings = load_settings(folder, environment={})
-    head = commands.load_chain(settings.migrations_dir).head
+    head = load_chain(settings.migrations_dir).head
 
     snapshots: dict[int, Path] = {0: base / "empty"}
     (base / "empty").mkdir()

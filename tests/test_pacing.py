@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from eros_migrate import pacing
-from eros_migrate.script import parse_script
+from eros_migrate.script import Statement, parse_script
 from tests.conftest import Project
 
 SIX_ALTERS = "\n".join(
@@ -15,7 +16,7 @@ SIX_ALTERS = "\n".join(
 )
 
 
-def statements(text: str) -> list[pacing.Statement]:
+def statements(text: str) -> list[Statement]:
     return parse_script(text).statements
 
 
@@ -82,8 +83,9 @@ def test_migration_with_six_alters_applies_in_two_paced_jobs(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pacing, "WINDOW_S", 0.5)
-    monkeypatch.setattr(pacing.Pacer.__init__, "__defaults__", (pacing.LIMIT, 0.5,
-                        pacing.time.monotonic, pacing.time.sleep))
+    monkeypatch.setattr(
+        pacing.Pacer.__init__, "__defaults__", (pacing.LIMIT, 0.5, time.monotonic, time.sleep)
+    )
     alters = "\n".join(
         f"ALTER TABLE `${{project}}.${{dataset}}.events` ADD COLUMN IF NOT EXISTS c{n} INT64;"
         for n in range(1, 7)

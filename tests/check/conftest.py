@@ -8,7 +8,7 @@ from eros_migrate import check
 
 
 @pytest.fixture(scope="module")
-def analyzer():  # type: ignore[no-untyped-def]
+def analyzer():
     if not check.available():
         pytest.skip("the check extra is not installed: pip install 'eros-migrate[check]'")
     from eros_migrate.check import shared_analyzer

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from eros import builders
 from eros_migrate import commands
 from eros_migrate.config import load_settings
 from eros_migrate.local_engine import LocalEngine
+from tests.eros import builders
 
 if TYPE_CHECKING:
     from google.cloud import bigquery

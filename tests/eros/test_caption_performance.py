@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from eros import builders
-from eros.conftest import Eros
-from eros.test_udfs import wilson
+from tests.eros import builders
+from tests.eros.conftest import Eros
+from tests.eros.test_udfs import wilson
 
 NOW = dt.datetime.now(dt.UTC)
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from eros import builders
-from eros.conftest import Eros
-from eros.test_udfs import wilson
+from tests.eros import builders
+from tests.eros.conftest import Eros
+from tests.eros.test_udfs import wilson
 
 LA = ZoneInfo("America/Los_Angeles")
 PAGE = "me"

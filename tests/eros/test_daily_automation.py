@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from eros import builders
-from eros.conftest import REPO, Eros
+from tests.eros import builders
+from tests.eros.conftest import REPO, Eros
 
 LA = ZoneInfo("America/Los_Angeles")
 EXECUTION_DATE = dt.date(2025, 6, 15)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from eros import builders
-from eros.conftest import Eros
+from tests.eros import builders
+from tests.eros.conftest import Eros
 
 LA = ZoneInfo("America/Los_Angeles")
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from eros.builders import literal
-from eros.conftest import Eros
+from tests.eros.builders import literal
+from tests.eros.conftest import Eros
 
 if TYPE_CHECKING:
     from google.cloud import bigquery

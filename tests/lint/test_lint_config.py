@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from lint_support import make_settings
 
 from eros_migrate.errors import ConfigError
 from eros_migrate.lint import lint_text
+from tests.lint.lint_support import make_settings
 
 TEXT = "SELECT a / b FROM t;\n"
 

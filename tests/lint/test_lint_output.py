@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from lint_support import make_settings
-
 from eros_migrate.lint import RULES, lint_text, to_sarif
+from tests.lint.lint_support import make_settings
 
 
 def test_sarif_shape() -> None:

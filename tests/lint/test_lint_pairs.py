@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lint_support import make_settings
-
 from eros_migrate.chain import load_chain
 from eros_migrate.findings import Finding
 from eros_migrate.lint import lint_chain, lint_paths
+from tests.lint.lint_support import make_settings
 
 CHAIN = {
     "0001_base": (

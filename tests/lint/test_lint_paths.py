@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lint_support import make_settings
 
 from eros_migrate.errors import InputError
 from eros_migrate.lint import lint_paths
+from tests.lint.lint_support import make_settings
 
 
 def test_folders_are_searched_for_sql_files(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lint_support import FIXTURES, expectations, make_settings
 
 from eros_migrate.lint import RULES, lint_text
+from tests.lint.lint_support import FIXTURES, expectations, make_settings
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*.sql"))
 

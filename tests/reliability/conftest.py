@@ -8,7 +8,7 @@ import pytest
 
 from eros_migrate import bigquery
 from eros_migrate.local_engine import LocalEngine
-from reliability.targets import SERVED_PROJECT
+from tests.reliability.targets import SERVED_PROJECT
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ import pytest
 
 from eros_migrate import bigquery
 from eros_migrate.local_engine import LocalEngine
-from reliability.faults import FixedFault, job_inserts
-from reliability.targets import SERVED_PROJECT, endpoint_project, new_dataset
 from tests.conftest import CliResult, Project
+from tests.reliability.faults import FixedFault, job_inserts
+from tests.reliability.targets import SERVED_PROJECT, endpoint_project, new_dataset
 
 DOWN = "SELECT 1;\n"
 

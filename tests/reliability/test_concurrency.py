@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from reliability.targets import (
+from tests.conftest import CHAINS, make_project
+from tests.reliability.targets import (
     BASIC_OBJECTS,
     SERVED_PROJECT,
     ledger,
@@ -30,7 +31,6 @@ from reliability.targets import (
     new_dataset,
     objects,
 )
-from tests.conftest import CHAINS, make_project
 
 TRIALS = 20
 PROCESSES = 4

@@ -18,13 +18,13 @@ from eros_migrate.bigquery import Connection, connect
 from eros_migrate.config import TargetConfig
 from eros_migrate.errors import TargetError
 from eros_migrate.local_engine import LocalEngine
-from reliability.faults import (
+from tests.reliability.faults import (
     FaultLog,
     FaultyAdapter,
     FixedFault,
     job_inserts,
 )
-from reliability.targets import (
+from tests.reliability.targets import (
     BASIC_OBJECTS,
     SERVED_PROJECT,
     endpoint_project,

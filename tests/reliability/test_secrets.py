@@ -24,9 +24,9 @@ import pytest
 
 from eros_migrate import bigquery
 from eros_migrate.local_engine import LocalEngine
-from reliability.faults import FixedFault, job_inserts
-from reliability.targets import SERVED_PROJECT, new_dataset
 from tests.conftest import Project, make_project
+from tests.reliability.faults import FixedFault, job_inserts
+from tests.reliability.targets import SERVED_PROJECT, new_dataset
 
 
 class TokenServer:
