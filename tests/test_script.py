@@ -805,3 +805,11 @@ def test_sqlglot_failure_on_malformed_text_is_a_finding(monkeypatch: pytest.Monk
         ("parse-error", 2, 3),
     ]
     assert "TypeError" in parsed.findings[1].message
+
+
+def test_empty_list_item_is_a_parse_error() -> None:
+    parsed = parse_script(
+        "SELECT 1;\nCREATE TABLE t (x INT64,, y STRING);\nSELECT a, b, FROM t;\n", "m.sql"
+    )
+    assert [(f.line, f.column, f.rule) for f in parsed.findings] == [(2, 25, "parse-error")]
+    assert "list item is missing" in parsed.findings[0].message

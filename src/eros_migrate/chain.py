@@ -19,6 +19,8 @@ FILE_NAME = re.compile(r"^(?P<version>\d{1,9})_(?P<slug>[a-z0-9_]+)\.(?P<directi
 TAG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 TAGS_FILE = "tags.toml"
 BOM = b"\xef\xbb\xbf"
+# BigQuery's limit on the text of one query (1,024K characters); a migration is sent as one.
+MAX_QUERY_CHARACTERS = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,15 @@ def _read_file(path: Path) -> MigrationFile:
             "file holds NUL bytes: it looks binary",
             file=path,
             hint="migrations are SQL text files",
+        )
+    if len(text) > MAX_QUERY_CHARACTERS:
+        raise ChainError(
+            f"file is {len(raw) / 1_000_000:.1f} MB ({len(text):,} characters); BigQuery "
+            f"accepts at most {MAX_QUERY_CHARACTERS:,} characters in one query, and a "
+            "migration is sent as one",
+            file=path,
+            hint="split it into several migrations, or load bulk data with a load job "
+            "(bq load) instead of INSERT statements",
         )
     if not text.strip():
         raise ChainError(

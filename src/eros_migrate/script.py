@@ -1249,6 +1249,28 @@ def _parse_dynamic_sql(fragment: Fragment, reporter: _Reporter) -> None:
         fragment.expression = statement
 
 
+def _report_empty_list_items(text: str, file: str, reporter: _Reporter) -> None:
+    """`a,, b` and `(, a)`: BigQuery rejects an empty list item; sqlglot drops it silently."""
+    previous: _Token | None = None
+    for token in _tokenize(text, file, _Lines(text)):
+        if (
+            token.kind == "punct"
+            and token.value == ","
+            and previous is not None
+            and previous.kind == "punct"
+            and previous.value in (",", "(")
+        ):
+            reporter.add(
+                "parse-error",
+                text,
+                1,
+                1,
+                token.start,
+                "a list item is missing between two separators: remove the extra comma",
+            )
+        previous = token
+
+
 def parse_script(text: str, file: str = "<string>") -> ParsedScript:
     """Split `text` and parse every statement and scripting fragment with sqlglot.
 
@@ -1257,6 +1279,7 @@ def parse_script(text: str, file: str = "<string>") -> ParsedScript:
     """
     statements = split_statements(text, file)
     reporter = _Reporter(file)
+    _report_empty_list_items(text, file, reporter)
 
     with _quiet_sqlglot():
         for statement in iter_statements(statements):
