@@ -21,12 +21,28 @@
 -- Monday of September; Columbus Day 2nd Monday of October; Thanksgiving 4th Thursday of November,
 -- Black Friday the day after; Easter by the Gregorian computus). Actual dates, not observed days.
 
-CREATE OR REPLACE TEMP TABLE tmp_hc_v1_rows AS
-SELECT hc.holiday_date, hc.name
-FROM `${project}.${dataset}.holiday_calendar` AS hc;
+-- Crash safety: the v1 rows wait in a permanent staging table, not a temp table, and every step
+-- checks what a killed earlier attempt already did, so running this migration again after an
+-- interruption at any statement loses nothing: the v1 table is dropped only while it still has
+-- the v1 shape and its rows are staged; the staging table goes only after its rows are in.
+IF EXISTS (
+  SELECT 1 FROM `${project}.${dataset}`.INFORMATION_SCHEMA.COLUMNS
+  WHERE table_name = 'holiday_calendar' AND column_name = 'name'
+) THEN
+  IF NOT EXISTS (
+    SELECT 1 FROM `${project}.${dataset}`.INFORMATION_SCHEMA.TABLES
+    WHERE table_name = 'holiday_calendar_v1_rows'
+  ) THEN
+    CREATE TABLE IF NOT EXISTS `${project}.${dataset}.holiday_calendar_v1_rows`
+    CLUSTER BY holiday_date
+    AS
+    SELECT hc.holiday_date, hc.name
+    FROM `${project}.${dataset}.holiday_calendar` AS hc;
+  END IF;
 
--- eros-migrate: allow destructive: v1 holiday_calendar cannot be altered into the v2 shape; its rows are copied above and re-inserted below
-DROP TABLE IF EXISTS `${project}.${dataset}.holiday_calendar`;
+  -- eros-migrate: allow destructive: v1 holiday_calendar cannot be altered into the v2 shape; its rows are staged above and re-inserted below
+  DROP TABLE IF EXISTS `${project}.${dataset}.holiday_calendar`;
+END IF;
 
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.holiday_calendar` (
   holiday_date DATE NOT NULL,
@@ -193,16 +209,21 @@ WHEN NOT MATCHED THEN
   INSERT (holiday_date, holiday_name, holiday_type, is_major_holiday, saturation_impact_factor)
   VALUES (s.holiday_date, s.holiday_name, s.holiday_type, s.is_major_holiday, s.saturation_impact_factor);
 
-INSERT INTO `${project}.${dataset}.holiday_calendar` (
-  holiday_date, holiday_name, holiday_type, is_major_holiday, saturation_impact_factor
-)
-SELECT v1.holiday_date, COALESCE(v1.name, '(unnamed)'), NULL, FALSE, 1.0
-FROM tmp_hc_v1_rows AS v1
-WHERE NOT EXISTS (
-  SELECT 1
-  FROM `${project}.${dataset}.holiday_calendar` AS hc
-  WHERE hc.holiday_date = v1.holiday_date
-);
+IF EXISTS (
+  SELECT 1 FROM `${project}.${dataset}`.INFORMATION_SCHEMA.TABLES
+  WHERE table_name = 'holiday_calendar_v1_rows'
+) THEN
+  INSERT INTO `${project}.${dataset}.holiday_calendar` (
+    holiday_date, holiday_name, holiday_type, is_major_holiday, saturation_impact_factor
+  )
+  SELECT v1.holiday_date, COALESCE(v1.name, '(unnamed)'), NULL, FALSE, 1.0
+  FROM `${project}.${dataset}.holiday_calendar_v1_rows` AS v1
+  WHERE NOT EXISTS (
+    SELECT 1
+    FROM `${project}.${dataset}.holiday_calendar` AS hc
+    WHERE hc.holiday_date = v1.holiday_date
+  );
 
--- eros-migrate: allow destructive: drops this script's temp table
-DROP TABLE IF EXISTS tmp_hc_v1_rows;
+  -- eros-migrate: allow destructive: the staged v1 rows are in holiday_calendar now
+  DROP TABLE IF EXISTS `${project}.${dataset}.holiday_calendar_v1_rows`;
+END IF;

@@ -132,7 +132,10 @@ def compare(
     replaced: dict[tuple[str, str], tuple[Change, str]] = {}
 
     up_drops = {change.object for change in up.of("drop")}
+    transient = _created_then_dropped(up)
     for change in up.of(*_CREATES):
+        if change.object in transient:
+            continue
         earlier = existing.get(change.object) if existing is not None else None
         if earlier is not None and change.action != "create":
             # IF NOT EXISTS of an existing object does nothing, unless the up dropped it
@@ -188,6 +191,20 @@ def compare(
         down_lint.report_at("down-mismatch", change.line, change.column, message)
 
     _compare_columns(up, down, up_lint, down_lint)
+
+
+def _created_then_dropped(changes: Changes) -> set[tuple[str, str]]:
+    """Objects the migration creates and drops again itself (a staging table): its down owes
+    nothing for them."""
+    created: set[tuple[str, str]] = set()
+    transient: set[tuple[str, str]] = set()
+    for change in changes.items:
+        if change.action in _CREATES:
+            created.add(change.object)
+            transient.discard(change.object)
+        elif change.action == "drop" and change.object in created:
+            transient.add(change.object)
+    return transient
 
 
 def _compare_columns(up: Changes, down: Changes, up_lint: FileLint, down_lint: FileLint) -> None:
