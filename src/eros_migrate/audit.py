@@ -137,7 +137,7 @@ def job_bytes(session: Session, events: list[LedgerEvent]) -> dict[str, int | No
                 found[job_id] = None
                 continue
             except gexc.GoogleAPIError as error:
-                raise session.connection._translate(error) from error
+                raise session.connection.translate(error) from error
             found[job_id] = getattr(job, "total_bytes_processed", None)
     return found
 

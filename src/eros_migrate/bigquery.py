@@ -137,14 +137,14 @@ class Connection:
             try:
                 return call(attempt)
             except JobFailedError as failed:
-                raise self._translate(failed.error) from failed.error
+                raise self.translate(failed.error) from failed.error
             except Exception as error:
                 if not _transient(error):
                     if isinstance(error, gexc.GoogleAPIError) or _is_auth_error(error):
-                        raise self._translate(error) from error
+                        raise self.translate(error) from error
                     raise
                 if attempt == MAX_ATTEMPTS:
-                    raise self._translate(error, attempts=attempt) from error
+                    raise self.translate(error, attempts=attempt) from error
                 log.warning("transient failure of %s (attempt %s of %s): %s",
                             what, attempt, MAX_ATTEMPTS, _error_message(error))
                 time.sleep(backoff_delay(attempt))
@@ -215,7 +215,7 @@ class Connection:
             lambda _attempt: self.client.create_dataset(dataset, exists_ok=True, retry=None),
         )
 
-    def _translate(self, error: BaseException, attempts: int = 1) -> TargetError:
+    def translate(self, error: BaseException, attempts: int = 1) -> TargetError:
         """A message that says what failed on which target and what to check."""
         where = self.target.describe()
         message = _error_message(error)

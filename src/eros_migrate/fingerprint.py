@@ -117,7 +117,7 @@ def take(connection: Connection) -> Fingerprint:
     try:
         return _read(connection)
     except gexc.GoogleAPIError as error:
-        raise connection._translate(error) from error
+        raise connection.translate(error) from error
 
 
 def _read(connection: Connection) -> Fingerprint:

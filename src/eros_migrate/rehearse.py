@@ -228,7 +228,7 @@ def _call(session: Session, action: Callable[[Any], object]) -> None:
     try:
         action(connection.client)
     except gexc.GoogleAPIError as error:
-        raise connection._translate(error) from error
+        raise connection.translate(error) from error
 
 
 def _label_value(value: str) -> str:
