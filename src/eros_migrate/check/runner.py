@@ -86,6 +86,8 @@ class FileChecker:
         self.source: Source | None = None
         self._system = dict(SYSTEM_VARIABLES)
         self.learner = Learner(catalog, self._report, self._where)
+        # Depth of procedure bodies being analysed: their IFs keep every path.
+        self._procedures = 0
 
     # Entry point
 
@@ -345,11 +347,13 @@ class FileChecker:
                 for name in statement.names:
                     self.catalog.declare(name.strip("`"), scalar(kind))
 
-    def _alternatives(self, bodies: list[list[Statement]]) -> None:
+    def _alternatives(self, bodies: list[list[Statement]], *, follow_first: bool = False) -> None:
         """Bodies of which at most one runs: IF or CASE branches, or a loop body.
 
         Each starts from the state before them; afterwards the objects of every path
-        (running none of them included) may exist, so the catalog keeps them all.
+        (running none of them included) may exist, so the catalog keeps them all. With
+        `follow_first`, the state after them is the first body's: a migration's own IF guards
+        make a re-run safe, and on the first run, the one this check follows, they hold.
         """
         start = self.catalog.checkpoint()
         outcomes = []
@@ -358,6 +362,9 @@ class FileChecker:
             self._block(body, [])
             outcomes.append(self.catalog.checkpoint())
 
+        if follow_first and outcomes:
+            self.catalog.reset(outcomes[0])
+            return
         self.catalog.reset(start)
         for outcome in outcomes:
             self.catalog.merge(outcome)
@@ -377,7 +384,12 @@ class FileChecker:
             elif fragment.role in ("operand", "value"):
                 self._expression_type(piece)
 
-        self._alternatives([statement.body, *(branch.body for branch in statement.branches)])
+        # In a migration (not a procedure body) an IF's first branch is the path of a first run.
+        first_run = statement.kind == "if" and self._procedures == 0
+        self._alternatives(
+            [statement.body, *(branch.body for branch in statement.branches)],
+            follow_first=first_run,
+        )
 
     def _for(self, statement: Statement) -> None:
         variable: type_pb2.TypeProto | None = None
@@ -480,9 +492,11 @@ class FileChecker:
         saved = self.catalog.snapshot()
         temporary = dict(self.catalog.temporary)
         self.catalog.push_scope(parameters)
+        self._procedures += 1
         try:
             self._block(statement.body, statement.handler)
         finally:
+            self._procedures -= 1
             self.catalog.pop_scope()
             self.catalog.restore(saved)
             self.catalog.clear_temporary()

@@ -19,6 +19,8 @@ from eros_migrate.placeholders import LINT_DATASET, LINT_PROJECT, PLACEHOLDER
 # What an unknown placeholder renders to: a plain identifier, so the rest of the file still
 # parses, and one that the reference rules recognise and leave to `unknown-placeholder`.
 UNKNOWN_VALUE_PREFIX = "eros_unknown_"
+# Rules of `eros-migrate check`, which reads the same markers.
+CHECK_RULES = frozenset({"check", "check-unsupported"})
 
 _MARKER = re.compile(r"(?:--|#)\s*eros-migrate:\s*(?P<body>.*)$")
 _IGNORE = re.compile(
@@ -176,7 +178,7 @@ def find_markers(source: Source) -> tuple[list[Marker], list[Finding]]:
             else frozenset()
         )
         markers.append(Marker(number, column, alone, rules, allow is not None, reason))
-        unknown = sorted(rules - RULES.keys())
+        unknown = sorted(rules - RULES.keys() - CHECK_RULES)
         if unknown:
             # A misspelt rule id would otherwise silence nothing without anyone noticing.
             findings.append(
