@@ -45,3 +45,23 @@ def test_downs_see_their_up_and_the_next_up_sees_the_up_state(
     assert where == [("0002_b.down.sql", 3), ("0003_c.down.sql", 2)]
     assert "Unrecognized name: b" in findings[0].message
     assert "does not exist at this point" in findings[1].message
+
+
+def test_a_migration_follows_the_first_branch_of_its_if(
+    tmp_path: Path, analyzer: Analyzer
+) -> None:
+    """A re-run guard: on the first run the IF's body runs, so the old table is gone and the
+    new shape is created; what follows sees the new columns."""
+    chain = {
+        "0001_t.up.sql": f"CREATE TABLE {T} (a INT64);\n",
+        "0001_t.down.sql": f"DROP TABLE {T};\n",
+        "0002_reshape.up.sql": (
+            "IF TRUE THEN\n"
+            f"  DROP TABLE IF EXISTS {T};\n"
+            "END IF;\n"
+            f"CREATE TABLE IF NOT EXISTS {T} (a INT64, b STRING);\n"
+            f"SELECT b FROM {T};\n"
+        ),
+        "0002_reshape.down.sql": f"SELECT b FROM {T};\n",
+    }
+    assert run(tmp_path, analyzer, chain) == []
