@@ -76,12 +76,28 @@ def jobs_per_migration(workdir: Path) -> dict[str, float]:
     with counting_jobs() as counts:
         report = commands.up(settings)
     migrations = len(report.results)
+    splits = forced_splits(settings)
     return {
         "migrations": migrations,
         "jobs_total": counts["jobs"],
         "jobs_per_migration": round(counts["jobs"] / migrations, 3),
-        "jobs_fixed_per_run": counts["jobs"] - migrations,
+        "jobs_split_for_metadata_limit": splits,
+        "jobs_fixed_per_run": counts["jobs"] - migrations - splits,
     }
+
+
+def forced_splits(settings: Any) -> int:
+    """Extra jobs of migrations that change one table more often than BigQuery allows in one."""
+    from eros_migrate import pacing
+    from eros_migrate.chain import load_chain
+    from eros_migrate.script import parse_script
+
+    extra = 0
+    for migration in load_chain(settings.migrations_dir).migrations:
+        statements = parse_script(migration.up.text, str(migration.up.path)).statements
+        body = [statement for statement in statements if statement.kind != "declare"]
+        extra += len(pacing.chunk(body)) - 1
+    return extra
 
 
 def jobs_per_statement(workdir: Path) -> dict[str, float]:
