@@ -118,7 +118,7 @@ def _qualified(table: exp.Table) -> str | None:
     return ".".join(parts) if len(parts) == 3 else None
 
 
-def backup_sql(table: str, version: int, run_id: str) -> tuple[str, list[str]]:
+def backup_sql(table: str, version: int, run_id: str) -> str:
     """Keep a clone of `table` with an expiry when it exists and holds rows.
 
     A clone costs only the storage of what later changes; it restores with
@@ -142,7 +142,7 @@ def backup_sql(table: str, version: int, run_id: str) -> tuple[str, list[str]]:
         "  END IF;\n"
         "END IF"
     )
-    return statement, [backup]
+    return statement
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ def _job_script(
 
     backups: list[str] = []
     if first and not context.allow_data_loss:
-        backups = [backup_sql(table, draft.version, context.run_id)[0]
+        backups = [backup_sql(table, draft.version, context.run_id)
                    for table in tables_at_risk(rendered)]
     applied = ledger.insert_sql(
         project,
