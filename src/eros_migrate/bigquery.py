@@ -392,23 +392,9 @@ def _bigquery_client(target: TargetConfig) -> Any:
 
     options = ClientOptions(api_endpoint=target.endpoint) if target.endpoint else None
     if target.credentials is not None:
-        from google.oauth2 import service_account
+        from eros_migrate.credentials import service_account_credentials
 
-        if not target.credentials.is_file():
-            raise TargetError(
-                f"credentials file {target.credentials} does not exist",
-                hint=f"fix `credentials` of target {target.name!r} or unset it to use "
-                "application default credentials",
-            )
-        try:
-            credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
-                str(target.credentials)
-            )
-        except (ValueError, KeyError) as error:
-            raise TargetError(
-                f"credentials file {target.credentials} is not a service-account key: {error}",
-                hint="download a JSON key for the service account, or unset `credentials`",
-            ) from error
+        credentials = service_account_credentials(target)
         return bigquery.Client(
             project=target.project,
             credentials=credentials,

@@ -151,17 +151,9 @@ def _client(target: TargetConfig) -> Any:
     if target.credentials is None:
         return bigquery_datatransfer.DataTransferServiceClient()
 
-    from google.oauth2 import service_account
+    from eros_migrate.credentials import service_account_credentials
 
-    if not target.credentials.is_file():
-        raise TargetError(
-            f"credentials file {target.credentials} does not exist",
-            hint=f"fix `credentials` of target {target.name!r} or unset it to use "
-            "application default credentials",
-        )
-    credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
-        str(target.credentials)
-    )
+    credentials = service_account_credentials(target)
     return bigquery_datatransfer.DataTransferServiceClient(credentials=credentials)
 
 
