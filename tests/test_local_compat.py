@@ -481,6 +481,29 @@ def test_alter_table_changes_metadata(client: bigquery.Client, ds: str) -> None:
     assert table.clustering_fields == ["kind", "id"]
 
 
+@pytest.mark.parametrize("scripted", [False, True], ids=["statement", "script"])
+def test_alter_table_with_a_list_of_actions(
+    client: bigquery.Client, ds: str, scripted: bool
+) -> None:
+    run(client, TABLE_DDL.format(ds=ds))
+    statements = (
+        "ADD COLUMN IF NOT EXISTS a STRING, ADD COLUMN IF NOT EXISTS b INT64",
+        "ALTER COLUMN a SET DEFAULT 'x', ALTER COLUMN b SET DEFAULT 2",
+        "ALTER COLUMN a DROP DEFAULT, ALTER COLUMN kind DROP DEFAULT",
+        "DROP COLUMN IF EXISTS n, DROP COLUMN IF EXISTS nothing",
+    )
+
+    for statement in statements:
+        sql = f"ALTER TABLE {ds}.events {statement}"
+        run(client, f"BEGIN {sql}; END" if scripted else sql)
+
+    table = client.get_table(f"{PROJECT}.{ds}.events")
+    columns = [(f.name, f.default_value_expression) for f in table.schema]
+    assert columns == [("id", None), ("ts", None), ("kind", None), ("a", None), ("b", "2")]
+    run(client, f"INSERT {ds}.events (id, ts) VALUES (1, CURRENT_TIMESTAMP())")
+    assert one(client, f"SELECT a, b FROM {ds}.events") == {"a": None, "b": 2}
+
+
 def test_alter_missing_table_fails(client: bigquery.Client, ds: str) -> None:
     with pytest.raises(exceptions.NotFound):
         run(client, f"ALTER TABLE {ds}.nowhere SET OPTIONS (description = 'x')")

@@ -907,6 +907,8 @@ def _alter_table(bq_sql: str, project_id: str, ctx: Any) -> tuple[Any, Any] | No
     import sqlglot
     from sqlglot import exp
 
+    from eros_migrate.dialect import DIALECT
+
     if not re.match(r"^\s*ALTER\s+TABLE\b", bq_sql, flags=re.IGNORECASE):
         return None
 
@@ -918,7 +920,7 @@ def _alter_table(bq_sql: str, project_id: str, ctx: Any) -> tuple[Any, Any] | No
                 read="bigquery",
             )
         else:
-            tree = sqlglot.parse_one(bq_sql, read="bigquery")
+            tree = sqlglot.parse_one(bq_sql, read=DIALECT)
     except sqlglot.errors.ParseError:
         return None
     if not isinstance(tree, exp.Alter):
@@ -1037,6 +1039,68 @@ def apply_alter_table_to_metadata() -> None:
         await original_exec(self, sql)
 
         _refresh_altered_schema(sql, self._project_id, self._ctx)
+
+    _patch(executor, "_run_query_body", _run_query_body)
+    _patch(ScriptInterpreter, "_exec_sql", _exec_sql)
+
+
+def _single_action_alters(bq_sql: str) -> list[str] | None:
+    """An ALTER TABLE with several actions as one ALTER TABLE per action; None otherwise."""
+    import sqlglot
+    from sqlglot import exp
+
+    from eros_migrate.dialect import DIALECT
+
+    if not re.match(r"^\s*ALTER\s+TABLE\b", bq_sql, flags=re.IGNORECASE):
+        return None
+    try:
+        tree = sqlglot.parse_one(bq_sql, read=DIALECT)
+    except sqlglot.errors.ParseError:
+        return None
+    if not isinstance(tree, exp.Alter) or len(tree.args.get("actions") or []) < 2:
+        return None
+    actions = tree.args["actions"]
+
+    return [
+        exp.Alter(
+            this=tree.this.copy(),
+            kind=tree.args.get("kind"),
+            exists=tree.args.get("exists"),
+            actions=[action.copy()],
+        ).sql(dialect="bigquery")
+        for action in actions
+    ]
+
+
+def run_alter_actions_one_by_one() -> None:
+    """Accept ``ALTER TABLE`` with a list of actions.
+
+    BigQuery: ``ALTER TABLE t ADD COLUMN a INT64, ADD COLUMN b STRING`` (likewise lists of DROP
+    COLUMN or ALTER COLUMN) is one statement and one table update. The engine: DuckDB refused it
+    with "Only one ALTER command per statement is supported". Each action now runs as its own
+    ALTER, in order, through the engine's path and the metadata fixes above. One difference
+    stays: BigQuery applies the list all or nothing, the engine keeps the actions that ran
+    before a failing one, so a list that may be re-run should use IF [NOT] EXISTS.
+    """
+    from bqemulator.jobs import executor
+    from bqemulator.scripting.interpreter import ScriptInterpreter
+
+    original_body = executor._run_query_body
+    original_exec = ScriptInterpreter._exec_sql
+
+    @functools.wraps(original_body)
+    async def _run_query_body(*, bq_sql: str, **kwargs: Any) -> Any:
+        pieces = _single_action_alters(bq_sql)
+        if pieces is None:
+            return await original_body(bq_sql=bq_sql, **kwargs)
+        for piece in pieces:
+            result = await original_body(bq_sql=piece, **kwargs)
+        return result
+
+    @functools.wraps(original_exec)
+    async def _exec_sql(self: ScriptInterpreter, sql: str) -> None:
+        for piece in _single_action_alters(sql) or [sql]:
+            await original_exec(self, piece)
 
     _patch(executor, "_run_query_body", _run_query_body)
     _patch(ScriptInterpreter, "_exec_sql", _exec_sql)
@@ -1465,6 +1529,7 @@ FIXES: tuple[Callable[[], None], ...] = (
     record_table_metadata,
     report_range_partitioning_and_defaults,
     apply_alter_table_to_metadata,
+    run_alter_actions_one_by_one,
     describe_routines_in_information_schema,
     drop_temp_tables_after_script,
     dry_run_scripts_without_running_them,

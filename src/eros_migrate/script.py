@@ -30,6 +30,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
+from eros_migrate.dialect import DIALECT
 from eros_migrate.errors import ScriptSyntaxError
 from eros_migrate.findings import Finding
 
@@ -1134,7 +1135,7 @@ def _parse_statement_text(
 ) -> exp.Expression | None:
     """Parse one statement; with `exact` false, findings stay at line:column."""
     try:
-        expressions = sqlglot.parse(text, read="bigquery", error_message_context=_WHOLE_CONTEXT)
+        expressions = sqlglot.parse(text, read=DIALECT, error_message_context=_WHOLE_CONTEXT)
     except SqlglotError as error:
         reporter.parse_error(error, text if exact else "", line, column, 0, what)
         return None
@@ -1210,7 +1211,7 @@ def _parse_fragment(fragment: Fragment, statement: Statement, reporter: _Reporte
 
     try:
         parsed = sqlglot.parse_one(
-            prefix + text, read="bigquery", into=into, error_message_context=_WHOLE_CONTEXT
+            prefix + text, read=DIALECT, into=into, error_message_context=_WHOLE_CONTEXT
         )
     except SqlglotError as error:
         reporter.parse_error(error, text, fragment.line, fragment.column, len(prefix), what)
