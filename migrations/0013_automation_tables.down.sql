@@ -10,19 +10,13 @@ DROP TABLE IF EXISTS `${project}.${dataset}.schedule_generation_queue`;
 -- eros-migrate: allow destructive: reverting 0013 removes the table it created, with its error rows
 DROP TABLE IF EXISTS `${project}.${dataset}.creator_processing_errors`;
 
--- eros-migrate: allow destructive: reverting 0013 removes the v2 column it added
-ALTER TABLE `${project}.${dataset}.etl_job_runs` DROP COLUMN IF EXISTS job_duration_seconds;
--- eros-migrate: allow destructive: reverting 0013 removes the v2 column it added
-ALTER TABLE `${project}.${dataset}.etl_job_runs` DROP COLUMN IF EXISTS creators_failed;
--- eros-migrate: allow destructive: reverting 0013 removes the v2 column it added
-ALTER TABLE `${project}.${dataset}.etl_job_runs` DROP COLUMN IF EXISTS creators_processed;
--- eros-migrate: allow destructive: reverting 0013 removes the v2 column it added
-ALTER TABLE `${project}.${dataset}.etl_job_runs` DROP COLUMN IF EXISTS execution_date;
--- eros-migrate: allow destructive: reverting 0013 removes the v2 column it added
-ALTER TABLE `${project}.${dataset}.etl_job_runs` DROP COLUMN IF EXISTS job_status;
--- eros-migrate: allow destructive: reverting 0013 removes the v2 column it added
-ALTER TABLE `${project}.${dataset}.etl_job_runs` DROP COLUMN IF EXISTS job_end_time;
--- eros-migrate: allow destructive: reverting 0013 removes the v2 column it added
-ALTER TABLE `${project}.${dataset}.etl_job_runs` DROP COLUMN IF EXISTS job_start_time;
--- eros-migrate: allow destructive: reverting 0013 removes the v2 column it added
-ALTER TABLE `${project}.${dataset}.etl_job_runs` DROP COLUMN IF EXISTS job_id;
+-- eros-migrate: allow destructive: reverting 0013 removes the eight v2 columns it added
+ALTER TABLE `${project}.${dataset}.etl_job_runs`
+  DROP COLUMN IF EXISTS job_duration_seconds,
+  DROP COLUMN IF EXISTS creators_failed,
+  DROP COLUMN IF EXISTS creators_processed,
+  DROP COLUMN IF EXISTS execution_date,
+  DROP COLUMN IF EXISTS job_status,
+  DROP COLUMN IF EXISTS job_end_time,
+  DROP COLUMN IF EXISTS job_start_time,
+  DROP COLUMN IF EXISTS job_id;

@@ -16,14 +16,17 @@
 -- started_at = job_start_time, status = job_status. analyze_creator_performance keeps writing
 -- the live columns, so both writers work on one table.
 
-ALTER TABLE `${project}.${dataset}.etl_job_runs` ADD COLUMN IF NOT EXISTS job_id STRING;
-ALTER TABLE `${project}.${dataset}.etl_job_runs` ADD COLUMN IF NOT EXISTS job_start_time TIMESTAMP;
-ALTER TABLE `${project}.${dataset}.etl_job_runs` ADD COLUMN IF NOT EXISTS job_end_time TIMESTAMP;
-ALTER TABLE `${project}.${dataset}.etl_job_runs` ADD COLUMN IF NOT EXISTS job_status STRING;
-ALTER TABLE `${project}.${dataset}.etl_job_runs` ADD COLUMN IF NOT EXISTS execution_date DATE;
-ALTER TABLE `${project}.${dataset}.etl_job_runs` ADD COLUMN IF NOT EXISTS creators_processed INT64;
-ALTER TABLE `${project}.${dataset}.etl_job_runs` ADD COLUMN IF NOT EXISTS creators_failed INT64;
-ALTER TABLE `${project}.${dataset}.etl_job_runs` ADD COLUMN IF NOT EXISTS job_duration_seconds FLOAT64;
+-- One ALTER for the eight columns: one metadata update of the table instead of eight (BigQuery
+-- allows five per table in ten seconds), so the migration runs as one job.
+ALTER TABLE `${project}.${dataset}.etl_job_runs`
+  ADD COLUMN IF NOT EXISTS job_id STRING,
+  ADD COLUMN IF NOT EXISTS job_start_time TIMESTAMP,
+  ADD COLUMN IF NOT EXISTS job_end_time TIMESTAMP,
+  ADD COLUMN IF NOT EXISTS job_status STRING,
+  ADD COLUMN IF NOT EXISTS execution_date DATE,
+  ADD COLUMN IF NOT EXISTS creators_processed INT64,
+  ADD COLUMN IF NOT EXISTS creators_failed INT64,
+  ADD COLUMN IF NOT EXISTS job_duration_seconds FLOAT64;
 
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.creator_processing_errors` (
   job_id STRING NOT NULL,
