@@ -76,6 +76,11 @@ _ALL = (
     ),
     Rule("select-star-view", "warning", "A view that selects `*`, so its columns drift."),
     Rule(
+        "table-update-rate",
+        "warning",
+        "More changes of one table than BigQuery accepts in ten seconds, so several jobs.",
+    ),
+    Rule(
         "down-mismatch",
         "error",
         "A down migration that does not undo exactly what its up migration did.",

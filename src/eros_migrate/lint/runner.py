@@ -94,6 +94,8 @@ class LintRun:
             record(visit, unit.changes)
 
         check_statements(unit.lint, unit.statements, Scope(), checks, on_statement=on_statement)
+        if not unit.pair_only and unit.lint.active("table-update-rate"):
+            tables.check_update_rate(unit.lint, unit.statements)
 
     def findings(self, units: Iterable[Unit]) -> list[Finding]:
         found: set[Finding] = set()

@@ -1,12 +1,17 @@
-"""Rules on table and view definitions: table-without-partitioning, select-star-view."""
+"""Rules on table and view definitions: table-without-partitioning, select-star-view, and
+table-update-rate over a whole file."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlglot import exp
 
-from eros_migrate.lint.context import StatementVisit
+from eros_migrate import pacing
+from eros_migrate.lint.context import FileLint, StatementVisit
 from eros_migrate.lint.safety import is_temporary
 from eros_migrate.lint.walk import Checks
+from eros_migrate.script import Statement
 
 # Partitioning, clustering, or a table made from another (LIKE, CLONE), which takes that table's
 # partitioning with it.
@@ -58,4 +63,31 @@ def check_star(node: exp.Expression, visit: StatementVisit) -> None:
                 projection,
                 "the view selects `*`: its columns change whenever the table does, silently "
                 "for its readers; list the columns",
+            )
+
+
+def check_update_rate(lint: FileLint, statements: list[Statement]) -> None:
+    """A table changed more often than BigQuery accepts within one job.
+
+    Counts the top-level statements, as the pacer does when it splits a migration into jobs.
+    """
+    totals = Counter(table for st in statements for table in pacing.changed_tables(st))
+    seen: Counter[str] = Counter()
+    for statement in statements:
+        for table in pacing.changed_tables(statement):
+            seen[table] += 1
+            if seen[table] != pacing.LIMIT + 1:
+                continue
+
+            name = table.rsplit(".", 1)[-1]
+            line, column = lint.source.map_position(statement.line, statement.column)
+            lint.report_at(
+                "table-update-rate",
+                line,
+                column,
+                f"this file changes `{name}` {totals[table]} times and BigQuery accepts "
+                f"{pacing.LIMIT} metadata changes of a table in {pacing.WINDOW_S:g} seconds, so "
+                "the migration is sent as several jobs with waits between them: write the "
+                f"changes of `{name}` as one ALTER TABLE with a list of actions "
+                "(ADD COLUMN a ..., ADD COLUMN b ...)",
             )
