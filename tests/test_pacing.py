@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
 from eros_migrate import pacing
+from eros_migrate.chain import load_chain
+from eros_migrate.placeholders import render
 from eros_migrate.script import Statement, parse_script
 from tests.conftest import Project
 
@@ -117,3 +120,17 @@ def test_migration_with_six_alters_applies_in_two_paced_jobs(
         ).out
     )
     assert {row["column_name"] for row in columns} >= {f"c{n}" for n in range(1, 7)}
+
+
+@pytest.mark.parametrize("direction", ["up", "down"])
+def test_every_eros_migration_fits_in_one_job(direction: str) -> None:
+    chain = load_chain(Path(__file__).parent.parent / "migrations")
+    values = {"project": "p", "dataset": "d"}
+
+    jobs = {
+        migration.version: len(pacing.chunk(statements(render(text, values))))
+        for migration in chain.migrations
+        for text in [getattr(migration, direction).text]
+    }
+
+    assert {version: count for version, count in jobs.items() if count > 1} == {}
