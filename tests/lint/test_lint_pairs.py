@@ -169,3 +169,18 @@ def test_a_staging_table_created_and_dropped_by_the_up_needs_no_down(tmp_path: P
 
     findings = lint_chain(load_chain(folder), make_settings())
     assert [finding for finding in findings if finding.rule == "down-mismatch"] == []
+
+
+def test_a_staging_table_created_and_dropped_by_the_down_is_not_undone(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_stage.up.sql").write_text("SELECT 1;\n", encoding="utf-8")
+    (folder / "0001_stage.down.sql").write_text(
+        "CREATE TABLE IF NOT EXISTS ${dataset}.carry (d DATE) CLUSTER BY d;\n"
+        "-- eros-migrate: allow destructive: the staging table is only needed above\n"
+        "DROP TABLE IF EXISTS ${dataset}.carry;\n",
+        encoding="utf-8",
+    )
+
+    findings = lint_chain(load_chain(folder), make_settings())
+    assert [finding for finding in findings if finding.rule == "down-mismatch"] == []

@@ -126,8 +126,10 @@ def compare(
     `existing` maps objects created by earlier migrations to the file that created them; None
     when the history is not known (a single pair linted on its own).
     """
-    down_drops = {change.object for change in down.of("drop")}
-    down_creates = {change.object for change in down.of(*_CREATES)}
+    # A staging table the down creates and drops again itself is neither undone nor restored.
+    down_transient = _created_then_dropped(down)
+    down_drops = {change.object for change in down.of("drop")} - down_transient
+    down_creates = {change.object for change in down.of(*_CREATES)} - down_transient
     created: set[tuple[str, str]] = set()
     replaced: dict[tuple[str, str], tuple[Change, str]] = {}
 
@@ -172,6 +174,8 @@ def compare(
 
     for change in down.of("drop"):
         name = display(change.name)
+        if change.object in down_transient:
+            continue
         if change.object in replaced and change.object in down_creates:
             # Dropping the replacement and creating the earlier shape again restores it.
             continue
