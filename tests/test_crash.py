@@ -113,12 +113,12 @@ def assert_never_applied_twice(events: list[dict[str, Any]]) -> None:
             applied[event["version"]] -= 1
 
 
-def run_killed(folder: Path, version: int, crash_after: int) -> int:
+def run_killed(folder: Path, version: int, crash_after: int, command: str = "up") -> int:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(HOOK), env.get("PYTHONPATH", "")])
     env["EROS_TEST_CRASH_AFTER"] = str(crash_after)
     result = subprocess.run(
-        [sys.executable, "-m", "eros_migrate.cli", "up", "--to", str(version)],
+        [sys.executable, "-m", "eros_migrate.cli", command, "--to", str(version)],
         cwd=folder,
         env=env,
         capture_output=True,
@@ -126,6 +126,28 @@ def run_killed(folder: Path, version: int, crash_after: int) -> int:
         timeout=300,
     )
     return result.returncode
+
+
+def counting_statements(action: Any) -> int:
+    """Run `action` in this process and count the statements the engine finishes meanwhile."""
+    counter = {"n": 0}
+    original_start = LocalEngine.start
+
+    def start(self: LocalEngine, _start: Any = original_start) -> None:
+        _start(self)
+        install(counter, None)
+
+    LocalEngine.start = start  # type: ignore[method-assign]
+    try:
+        action()
+    finally:
+        LocalEngine.start = original_start  # type: ignore[method-assign]
+    return counter["n"]
+
+
+def without_backups(state: dict[str, Any]) -> dict[str, Any]:
+    """Backup clones are named after their run, so two runs never name them alike."""
+    return {key: value for key, value in state.items() if "_eros_migrate_backup_" not in key}
 
 
 @pytest.fixture(scope="module")
@@ -140,21 +162,10 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (base / "empty").mkdir()
     states: dict[int, dict[str, Any]] = {}
     statements: dict[int, int] = {}
-    counter = {"n": 0}
     for version in range(1, head + 1):
-        counter["n"] = 0
-        original_start = LocalEngine.start
-
-        def start(self: LocalEngine, _start: Any = original_start) -> None:
-            _start(self)
-            install(counter, None)
-
-        LocalEngine.start = start  # type: ignore[method-assign]
-        try:
-            commands.up(settings, to=str(version))
-        finally:
-            LocalEngine.start = original_start  # type: ignore[method-assign]
-        statements[version] = counter["n"]
+        statements[version] = counting_statements(
+            lambda version=version: commands.up(settings, to=str(version))
+        )
         snapshots[version] = base / f"after_{version}"
         shutil.copytree(folder / "engine", snapshots[version])
         states[version] = capture(folder)
@@ -192,3 +203,44 @@ def test_every_statement_boundary_recovers(
 
     print(f"\ncrash trials: {trials} boundaries killed and recovered, "
           f"{full_recoveries} of them recovered to the head")
+
+
+def test_holiday_calendar_down_recovers_after_every_statement(tmp_path: Path) -> None:
+    """0012's down rebuilds holiday_calendar in its v1 shape and puts the carried v1 rows back.
+    Killed after any statement, a second down must end in the same state as an uninterrupted
+    one, carried rows included."""
+    base = write_config(tmp_path / "base")
+    settings = load_settings(base, environment={})
+    commands.up(settings, to="11")
+    engine = LocalEngine(base / "engine")
+    engine.start()
+    try:
+        table = f"{engine.project}.{DATASET}.holiday_calendar"
+        engine.client().query(
+            f"INSERT `{table}` (holiday_date, name) "
+            "VALUES (DATE '2031-03-01', 'founders day'), (DATE '2031-04-01', NULL)"
+        ).result()
+    finally:
+        engine.stop()
+    commands.up(settings, to="12")
+
+    uninterrupted = write_config(tmp_path / "uninterrupted")
+    shutil.copytree(base / "engine", uninterrupted / "engine")
+    boundaries = counting_statements(
+        lambda: commands.down(load_settings(uninterrupted, environment={}), to="11")
+    )
+    expected = without_backups(capture(uninterrupted))
+    rows = expected["table:holiday_calendar"]["rows"]
+    assert len(rows) == 2 and "founders day" in rows[0]
+    assert boundaries > 5
+
+    for crash_after in range(1, boundaries + 1):
+        folder = write_config(tmp_path / f"down_s{crash_after}")
+        shutil.copytree(base / "engine", folder / "engine")
+
+        code = run_killed(folder, 11, crash_after, command="down")
+        assert code in (-9, 0), f"boundary {crash_after}: exit {code}"
+
+        commands.down(load_settings(folder, environment={}), to="11")
+        assert without_backups(capture(folder)) == expected, f"boundary {crash_after}"
+        shutil.rmtree(folder)
