@@ -8,7 +8,10 @@
 --      currency) and the emoji glue characters (variation selectors U+FE00-FE0F, zero-width
 --      joiner U+200D, combining keycap U+20E3).
 --   3. Delete every remaining character that is not a letter, mark, digit, underscore or
---      whitespace (punctuation, controls).
+--      whitespace (punctuation, controls). Whitespace is RE2's \s (tab, line feed, form feed,
+--      carriage return, space) plus vertical tab, U+0085 and every Unicode separator (\p{Z}:
+--      spaces NFKC keeps, such as U+1680, and the line and paragraph separators U+2028 and
+--      U+2029), so words split by any of them stay apart instead of running together.
 --   4. Collapse whitespace runs to one space, THEN trim.
 -- Changes from the original (D-32): step 3 keeps Unicode letters/marks/digits (\p{L}\p{M}\p{N})
 -- where the original's RE2 \w kept only ASCII, so accented and non-Latin captions no longer
@@ -32,10 +35,10 @@ AS (
             r'[\p{So}\p{Sk}\p{Sm}\p{Sc}\x{FE00}-\x{FE0F}\x{200D}\x{20E3}]',
             ''
           ),
-          r'[^\p{L}\p{M}\p{N}_\s]',
+          r'[^\p{L}\p{M}\p{N}_\s\x{0B}\x{85}\p{Z}]',
           ''
         ),
-        r'\s+',
+        r'[\s\x{0B}\x{85}\p{Z}]+',
         ' '
       )
     )

@@ -19,8 +19,13 @@ if TYPE_CHECKING:
 
 Z = 1.96
 
-# RE2's \s, which the migration's regexes use: ASCII whitespace without \v.
-RE2_SPACE = "\t\n\f\r "
+# What the migration's regexes treat as whitespace: RE2's \s (ASCII whitespace without \v),
+# plus \v, U+0085 and the Unicode separators (category Z).
+ASCII_SPACE = "\t\n\v\f\r \x85"
+
+
+def is_space(ch: str) -> bool:
+    return ch in ASCII_SPACE or unicodedata.category(ch).startswith("Z")
 
 SYMBOL_CATEGORIES = {"So", "Sk", "Sm", "Sc"}
 EMOJI_GLUE = {chr(code) for code in range(0xFE00, 0xFE10)} | {"\u200d", "\u20e3"}
@@ -50,9 +55,10 @@ def normalised(text: str) -> str:
     kept = "".join(
         ch
         for ch in no_symbols
-        if unicodedata.category(ch)[0] in "LMN" or ch == "_" or ch in RE2_SPACE
+        if unicodedata.category(ch)[0] in "LMN" or ch == "_" or is_space(ch)
     )
-    return re.sub(f"[{re.escape(RE2_SPACE)}]+", " ", kept).strip(" ")
+    collapsed = "".join(" " if is_space(ch) else ch for ch in kept)
+    return re.sub(" +", " ", collapsed).strip(" ")
 
 
 def python_key(text: str) -> str:
@@ -163,6 +169,7 @@ SAME_KEY_GROUPS = [
     ["🔥 Hot deal 🔥", "hot deal", "HOT DEAL 💯", "hot   deal ✨✨", "❤️ hot deal ❤️"],
     ["Only $9 today", "only 9 today", "Only 9 today!", "only 9 today 👩🏽‍❤️‍👨🏻"],
     ["ＦＵＬＬ ｗｉｄｔｈ", "full width", "Full\u00a0Width"],
+    ["line one", "line\u2028one", "line\u2029one", "line\vone", "line\x85one", "line\u1680one"],
     ["Élan Über", "élan über", "ÉLAN ÜBER!", "élan  über 😍"],
     ["1️⃣ new set", "1 new set"],
     ["a + b = c", "a b c"],
