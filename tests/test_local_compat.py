@@ -299,6 +299,32 @@ def test_approx_quantiles_offset_is_zero_based(client: bigquery.Client) -> None:
     assert row == {"median": 51, "minimum": 1, "maximum": 101, "first_quartile": 26}
 
 
+ESCAPES_SQL = r"""
+SELECT 'caf\u00e9' AS u, "\U0001F600!" AS big_u, 'h\x41\101' AS hex_octal,
+  'it\x27s' AS quote, 'q\\u00e9' AS escaped, r'r\u00e9' AS raw,
+  '''tri\u00e9''' AS triple, 'tab\x09' AS tab, 'bell\x07' AS bell,
+  -- a comment with 'caf\u00e9' is not a literal
+  LENGTH('caf\u00e9') AS n
+"""
+
+
+def test_code_point_escapes_in_string_literals(client: bigquery.Client) -> None:
+    row = one(client, ESCAPES_SQL)
+
+    assert row == {
+        "u": "café",
+        "big_u": "\U0001f600!",
+        "hex_octal": "hAA",
+        "quote": "it's",
+        "escaped": r"q\u00e9",
+        "raw": r"r\u00e9",
+        "triple": "trié",
+        "tab": "tab\t",
+        "bell": "bell\x07",
+        "n": 4,
+    }
+
+
 def test_builtins_behave_as_in_bigquery(client: bigquery.Client) -> None:
     row = one(
         client,

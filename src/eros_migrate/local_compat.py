@@ -1366,6 +1366,57 @@ _CURRENT_CLOCK = re.compile(
 )
 
 
+# \xHH, \uHHHH, \UHHHHHHHH and \ooo, or any other escape, which stays as it is.
+_CODE_ESCAPE = re.compile(
+    r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{3})|(.))", re.DOTALL
+)
+_NAMED_ESCAPES = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _decoded_escape(match: re.Match[str]) -> str:
+    if match.group(5) is not None:
+        return match.group()
+    hexadecimal = match.group(1) or match.group(2) or match.group(3)
+    code = int(hexadecimal, 16) if hexadecimal else int(match.group(4), 8)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return match.group()
+    char = chr(code)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    # NUL keeps its escape: the statement text cannot carry it.
+    return match.group() if code == 0 else char
+
+
+def decode_code_point_escapes() -> None:
+    """``'\\u00e9'``, ``'\\U0001F600'``, ``'\\x41'`` and ``'\\101'`` in string literals.
+
+    BigQuery: in a (non-raw) string literal these escapes stand for the character with that
+    code point. The engine (through sqlglot) kept them as text, so ``'caf\\u00e9'`` was
+    nine characters long instead of four. They are decoded in the statement text before
+    translation; raw strings, bytes literals and an escaped backslash (``'\\\\u00e9'``) are
+    left alone, and so is ``\\x00``.
+    """
+    from eros_migrate.script import string_literals
+
+    def decode(bq_sql: str) -> str:
+        if "\\" not in bq_sql:
+            return bq_sql
+
+        pieces: list[str] = []
+        done = 0
+        for start, end in string_literals(bq_sql):
+            literal = bq_sql[start:end]
+            if literal[0] not in "'\"" or "\\" not in literal:
+                continue  # raw and bytes literals (r'', b'', rb'') mean what they say
+            pieces.append(bq_sql[done:start])
+            pieces.append(_CODE_ESCAPE.sub(_decoded_escape, literal))
+            done = end
+        pieces.append(bq_sql[done:])
+        return "".join(pieces)
+
+    _rewrite_before_translation(decode)
+
+
 def current_datetime_and_time_in_a_zone() -> None:
     """``CURRENT_DATETIME([zone])`` and ``CURRENT_TIME([zone])`` as BigQuery computes them.
 
@@ -1534,6 +1585,7 @@ FIXES: tuple[Callable[[], None], ...] = (
     drop_temp_tables_after_script,
     dry_run_scripts_without_running_them,
     current_datetime_and_time_in_a_zone,
+    decode_code_point_escapes,
     report_column_defaults,
     format_printable_values,
     keep_target_columns_out_of_variable_binding,

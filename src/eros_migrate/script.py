@@ -207,6 +207,13 @@ def _tokenize(text: str, file: str, lines: _Lines) -> list[_Token]:
     return tokens
 
 
+def string_literals(text: str) -> Iterator[tuple[int, int]]:
+    """Where each string or bytes literal of `text` starts and ends, prefix and quotes included."""
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup == "string":
+            yield match.span()
+
+
 def _unclosed_quote(
     text: str, file: str, lines: _Lines, start: int, opener: str
 ) -> ScriptSyntaxError:
