@@ -285,6 +285,20 @@ def test_offset_is_zero_based_for_any_index(client: bigquery.Client) -> None:
     assert scripted == {"v": "c"}
 
 
+def test_with_offset_columns_keep_their_names(client: bigquery.Client) -> None:
+    named = run(client, "SELECT x, i FROM UNNEST(['a', 'b']) AS x WITH OFFSET AS i ORDER BY i")
+    default = run(client, "SELECT x, offset FROM UNNEST(['a']) AS x WITH OFFSET")
+    used = run(
+        client,
+        "SELECT x, i * 10 AS tens, i AS renamed FROM UNNEST(['a', 'b']) AS x WITH OFFSET i "
+        "WHERE i > 0",
+    )
+
+    assert named == [{"x": "a", "i": 0}, {"x": "b", "i": 1}]
+    assert default == [{"x": "a", "offset": 0}]
+    assert used == [{"x": "b", "tens": 10, "renamed": 1}]
+
+
 def test_approx_quantiles_offset_is_zero_based(client: bigquery.Client) -> None:
     row = one(
         client,

@@ -655,6 +655,34 @@ def keep_quantile_index() -> None:
     _patch(ApproxQuantilesDiscreteRule, "rewrite", rewrite)
 
 
+def name_offset_columns() -> None:
+    """Keep the name of a ``WITH OFFSET`` column selected on its own.
+
+    BigQuery: ``SELECT x, i FROM UNNEST(arr) AS x WITH OFFSET AS i`` returns columns ``x`` and
+    ``i``. The engine rebased the offset to 0 by rewriting ``i`` as ``(i - 1)``, which then
+    named the result column ``(i - 1)``. A bare offset column in a select list now keeps its
+    name as an alias.
+    """
+    from bqemulator.sql.rewriter import unnest_offset
+    from sqlglot import exp
+
+    original = unnest_offset._rebase_offset_columns
+
+    @functools.wraps(original)
+    def rebase(tree: Any, offset_names: set[str]) -> bool:
+        for column in list(tree.find_all(exp.Column)):
+            select = column.parent
+            if (
+                column.name in offset_names
+                and isinstance(select, exp.Select)
+                and column.arg_key == "expressions"
+            ):
+                column.replace(exp.alias_(column.copy(), column.name, quoted=True))
+        return bool(original(tree, offset_names))
+
+    _patch(unnest_offset, "_rebase_offset_columns", rebase)
+
+
 def _literal_value(node: Any) -> Any:
     """The Python value of a literal option value (string, number, boolean, NULL)."""
     from sqlglot import exp
@@ -1577,6 +1605,7 @@ FIXES: tuple[Callable[[], None], ...] = (
     accept_routine_header_clauses,
     zero_based_computed_offsets,
     keep_quantile_index,
+    name_offset_columns,
     record_table_metadata,
     report_range_partitioning_and_defaults,
     apply_alter_table_to_metadata,
