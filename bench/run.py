@@ -9,7 +9,8 @@ Each figure is measured side by side with its baseline in the same run:
 - `help_cold_start_s`: median wall time of `eros-migrate --help` in a new process, beside
   `python_start_s`, the interpreter alone.
 - `status_1000_s`: `eros-migrate status` on a ledger of 1,000 applied migrations, whole process,
-  beside `status_empty_s` on an empty ledger, with the queries each sends.
+  beside `status_empty_s` on an empty ledger, with the queries each sends; `history_1000_s`
+  and `history_1000_queries` the same for `eros-migrate history`.
 - `lint_speedup_vs_sqlfluff`: from `bench/lint_bench.py`, both linters on the same files.
 
 Usage: `python bench/run.py [--skip-lint] [--lint-files N]`.
@@ -171,10 +172,18 @@ def status_with_ledger(workdir: Path, versions: int = 1000) -> dict[str, float]:
     with counting_jobs() as counts:
         status = commands.status(load_settings(full, environment={}))
     assert len(status.state.applied) == versions
+
+    history_command = [sys.executable, "-m", "eros_migrate.cli", "history", "--format", "json"]
+    with counting_jobs() as history_counts:
+        events = commands.history(load_settings(full, environment={}))
+    assert len(events) >= versions
     return {
         "status_1000_s": median_seconds(command, 3, cwd=full),
         "status_empty_s": median_seconds(command, 3, cwd=empty),
         "status_1000_queries": counts["jobs"],
+        "history_1000_s": median_seconds(history_command, 3, cwd=full),
+        "history_empty_s": median_seconds(history_command, 3, cwd=empty),
+        "history_1000_queries": history_counts["jobs"],
     }
 
 
