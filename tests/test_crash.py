@@ -128,9 +128,14 @@ def run_killed(folder: Path, version: int, crash_after: int, command: str = "up"
     return result.returncode
 
 
+# The hook is installed once per process and keeps counting into the dict it was given first.
+_COUNTER = {"n": 0}
+
+
 def counting_statements(action: Any) -> int:
     """Run `action` in this process and count the statements the engine finishes meanwhile."""
-    counter = {"n": 0}
+    counter = _COUNTER
+    counter["n"] = 0
     original_start = LocalEngine.start
 
     def start(self: LocalEngine, _start: Any = original_start) -> None:
