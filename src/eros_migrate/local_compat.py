@@ -930,8 +930,8 @@ _ALTER_COLUMN_OPTIONS = re.compile(
 )
 
 
-def _alter_table(bq_sql: str, project_id: str, ctx: Any) -> tuple[Any, Any] | None:
-    """The parsed ALTER TABLE statement and the catalog entry of its table, if any."""
+def _parsed_alter(bq_sql: str) -> Any | None:
+    """The sqlglot tree of an ALTER TABLE statement; None for anything else."""
     import sqlglot
     from sqlglot import exp
 
@@ -939,19 +939,21 @@ def _alter_table(bq_sql: str, project_id: str, ctx: Any) -> tuple[Any, Any] | No
 
     if not re.match(r"^\s*ALTER\s+TABLE\b", bq_sql, flags=re.IGNORECASE):
         return None
-
-    column_options = _ALTER_COLUMN_OPTIONS.match(bq_sql)
     try:
-        if column_options is not None:
-            tree = sqlglot.parse_one(
-                f"ALTER TABLE {column_options['table']} SET OPTIONS {column_options['options']}",
-                read="bigquery",
-            )
-        else:
-            tree = sqlglot.parse_one(bq_sql, read=DIALECT)
+        tree = sqlglot.parse_one(bq_sql, read=DIALECT)
     except sqlglot.errors.ParseError:
         return None
-    if not isinstance(tree, exp.Alter):
+    return tree if isinstance(tree, exp.Alter) else None
+
+
+def _alter_table(bq_sql: str, project_id: str, ctx: Any) -> tuple[Any, Any] | None:
+    """The parsed ALTER TABLE statement and the catalog entry of its table, if any."""
+    column_options = _ALTER_COLUMN_OPTIONS.match(bq_sql)
+    if column_options is not None:
+        # sqlglot has no ALTER COLUMN ... SET OPTIONS: read it as the table-level form.
+        bq_sql = f"ALTER TABLE {column_options['table']} SET OPTIONS {column_options['options']}"
+    tree = _parsed_alter(bq_sql)
+    if tree is None:
         return None
 
     parts = _table_parts(tree.this, project_id)
@@ -1074,18 +1076,10 @@ def apply_alter_table_to_metadata() -> None:
 
 def _single_action_alters(bq_sql: str) -> list[str] | None:
     """An ALTER TABLE with several actions as one ALTER TABLE per action; None otherwise."""
-    import sqlglot
     from sqlglot import exp
 
-    from eros_migrate.dialect import DIALECT
-
-    if not re.match(r"^\s*ALTER\s+TABLE\b", bq_sql, flags=re.IGNORECASE):
-        return None
-    try:
-        tree = sqlglot.parse_one(bq_sql, read=DIALECT)
-    except sqlglot.errors.ParseError:
-        return None
-    if not isinstance(tree, exp.Alter) or len(tree.args.get("actions") or []) < 2:
+    tree = _parsed_alter(bq_sql)
+    if tree is None or len(tree.args.get("actions") or []) < 2:
         return None
     actions = tree.args["actions"]
 
@@ -1435,7 +1429,7 @@ def decode_code_point_escapes() -> None:
         for start, end in string_literals(bq_sql):
             literal = bq_sql[start:end]
             if literal[0] not in "'\"" or "\\" not in literal:
-                continue  # raw and bytes literals (r'', b'', rb'') mean what they say
+                continue  # prefixed (r'', b'', rb''): raw text, or bytes the engine handles
             pieces.append(bq_sql[done:start])
             pieces.append(_CODE_ESCAPE.sub(_decoded_escape, literal))
             done = end

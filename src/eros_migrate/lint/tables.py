@@ -3,7 +3,7 @@ table-update-rate over a whole file."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 
 from sqlglot import exp
 
@@ -71,23 +71,24 @@ def check_update_rate(lint: FileLint, statements: list[Statement]) -> None:
 
     Counts the top-level statements, as the pacer does when it splits a migration into jobs.
     """
-    totals = Counter(table for st in statements for table in pacing.changed_tables(st))
-    seen: Counter[str] = Counter()
+    changed_by: dict[str, list[Statement]] = defaultdict(list)
     for statement in statements:
         for table in pacing.changed_tables(statement):
-            seen[table] += 1
-            if seen[table] != pacing.LIMIT + 1:
-                continue
+            changed_by[table].append(statement)
 
-            name = table.rsplit(".", 1)[-1]
-            line, column = lint.source.map_position(statement.line, statement.column)
-            lint.report_at(
-                "table-update-rate",
-                line,
-                column,
-                f"this file changes `{name}` {totals[table]} times and BigQuery accepts "
-                f"{pacing.LIMIT} metadata changes of a table in {pacing.WINDOW_S:g} seconds, so "
-                "the migration is sent as several jobs with waits between them: write the "
-                f"changes of `{name}` as one ALTER TABLE with a list of actions "
-                "(ADD COLUMN a ..., ADD COLUMN b ...)",
-            )
+    for table, changes in changed_by.items():
+        if len(changes) <= pacing.LIMIT:
+            continue
+
+        # Reported where the limit is first exceeded.
+        over = changes[pacing.LIMIT]
+        name = table.rsplit(".", 1)[-1]
+        lint.report_at(
+            "table-update-rate",
+            *lint.source.map_position(over.line, over.column),
+            f"this file changes `{name}` {len(changes)} times and BigQuery accepts "
+            f"{pacing.LIMIT} metadata changes of a table in {pacing.WINDOW_S:g} seconds, so "
+            "the migration is sent as several jobs with waits between them: write the "
+            f"changes of `{name}` as one ALTER TABLE with a list of actions "
+            "(ADD COLUMN a ..., ADD COLUMN b ...)",
+        )
